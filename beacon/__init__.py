@@ -1,0 +1,1 @@
+"""The collector: receives beacons, validates, enriches, and publishes them."""

@@ -1,0 +1,124 @@
+"""The `rum` command: run everything in one process, or one role per process."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+import uvicorn
+
+from beacon.app import create_app
+from beacon.runtime import (
+    MEMORY,
+    check_transport,
+    kafka_bootstrap,
+    kafka_publisher,
+    pipeline_service,
+    publisher_and_pipeline,
+)
+from beacon.settings import Settings
+from beacon.sites import SiteRegistry
+from pipeline.migrate import migrate_down, migrate_up
+from pipeline.store import open_store
+from pipeline.topics import ensure_topics
+
+log = logging.getLogger("rum")
+
+
+def serve(settings: Settings, app) -> None:  # noqa: ANN001
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=30,
+        server_header=False,
+    )
+
+
+def setup(settings: Settings) -> None:
+    """Schema migrations, and the Kafka topics when the transport is Kafka."""
+    applied = migrate_up(open_store(settings.store))
+    log.info("migrations applied: %s", applied or "none (up to date)")
+    bootstrap = kafka_bootstrap(settings.transport)
+    if bootstrap:
+        topics = {settings.topic: settings.partitions, settings.dead_letter_topic: 1}
+        created = asyncio.run(ensure_topics(bootstrap, topics))
+        log.info("topics created: %s", created or "none (all exist)")
+
+
+def cmd_run(settings: Settings) -> None:
+    setup(settings)
+    store = open_store(settings.store)
+    sites = SiteRegistry.load(settings.sites_file, settings.base_url)
+    publisher, service = publisher_and_pipeline(settings, store)
+    app = create_app(
+        settings, publisher=publisher, sites=sites, store=store, services=[service], demo=True
+    )
+    where = "in-process queue" if settings.transport == MEMORY else settings.transport
+    print(f"rum: collector + pipeline on {where}, store {settings.store}", flush=True)
+    print(f"rum: demo page      {settings.base_url}/demo", flush=True)
+    print(f"rum: percentiles    {settings.base_url}/api/v1/percentiles?site=demo&metric=load", flush=True)
+    serve(settings, app)
+
+
+def cmd_collector(settings: Settings) -> None:
+    # The embedded engine belongs to the pipeline process; only a server is shared.
+    store = open_store(settings.store) if settings.store.startswith("http") else None
+    sites = SiteRegistry.load(settings.sites_file, settings.base_url)
+    app = create_app(settings, publisher=kafka_publisher(settings), sites=sites, store=store)
+    serve(settings, app)
+
+
+async def _run_pipeline(settings: Settings) -> None:
+    service = pipeline_service(settings, open_store(settings.store))
+    await service.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, service.pipeline.stop)
+    await service.wait()  # returns once a signal stopped the pipeline and it flushed
+    await service.stop()
+
+
+def cmd_pipeline(settings: Settings) -> None:
+    asyncio.run(_run_pipeline(settings))
+
+
+def cmd_migrate(settings: Settings, down: bool) -> None:
+    if down:
+        print(f"reverted: {migrate_down(open_store(settings.store))}")
+    else:
+        setup(settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="rum",
+        description="Real-user monitoring beacons: collector, pipeline and ClickHouse store. "
+        "Settings come from RUM_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="collector + pipeline in one process, with a demo page")
+    commands.add_parser("collector", help="the collector alone, publishing to Kafka")
+    commands.add_parser("pipeline", help="the pipeline alone: Kafka → ClickHouse")
+    migrate = commands.add_parser("migrate", help="apply schema migrations and create topics")
+    migrate.add_argument("--down", action="store_true", help="revert the newest migration")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings.from_env()
+    check_transport(settings.transport)
+    if args.command in ("collector", "pipeline") and settings.transport == MEMORY:
+        parser.error(f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; `rum run` is the one-process mode")
+    match args.command:
+        case "run":
+            cmd_run(settings)
+        case "collector":
+            cmd_collector(settings)
+        case "pipeline":
+            cmd_pipeline(settings)
+        case "migrate":
+            cmd_migrate(settings, args.down)

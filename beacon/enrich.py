@@ -1,0 +1,32 @@
+"""Enrichment: pure functions that turn what a browser sent into what is stored."""
+
+from urllib.parse import urlsplit, urlunsplit
+
+from beacon.schema import EPOCH_MAX_MS
+
+
+def normalise_url(url: str, keep_query: bool) -> str:
+    """Drop the fragment always, and the query string unless the site opted in."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        (parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query if keep_query else "", "")
+    )
+
+
+def route_of(url: str, explicit: str | None) -> str:
+    """The page group a view is counted under: the snippet's name, else the URL path."""
+    if explicit:
+        return explicit
+    return urlsplit(url).path or "/"
+
+
+def corrected_start(client_origin_ms: float, client_now_ms: float | None, received_ms: int) -> int:
+    """Navigation start on the server's clock.
+
+    Without a client send time we cannot measure skew, so the client's clock is
+    trusted as long as it does not claim the future.
+    """
+    if client_now_ms is None:
+        return int(min(client_origin_ms, received_ms, EPOCH_MAX_MS))
+    skew = received_ms - client_now_ms
+    return max(0, int(client_origin_ms + skew))

@@ -1,0 +1,114 @@
+"""Assembling the processes from settings: collector, pipeline, or both in one."""
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaProducer
+from clickhouse_connect.driver.client import Client
+
+from beacon.publishers import Publisher
+from beacon.publishers.kafka import KafkaPublisher
+from beacon.publishers.memory import MemoryPublisher
+from beacon.settings import Settings
+from pipeline.batching import Limits
+from pipeline.consumer import Pipeline
+from pipeline.dead_letters import DeadLetters, KafkaDeadLetters, LoggedDeadLetters
+from pipeline.kafka_source import KafkaSource
+from pipeline.memory_log import MemoryLog, MemorySource
+from pipeline.sink import ClickHouseSink
+from pipeline.source import Source
+
+log = logging.getLogger("rum")
+
+KAFKA = "kafka://"
+MEMORY = "memory://"
+
+
+def kafka_bootstrap(transport: str) -> str | None:
+    return transport.removeprefix(KAFKA) if transport.startswith(KAFKA) else None
+
+
+def check_transport(transport: str) -> None:
+    if transport != MEMORY and not kafka_bootstrap(transport):
+        raise ValueError(f"unsupported transport {transport!r}: use memory:// or kafka://host:9092")
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(settings.batch_rows, settings.batch_bytes, settings.batch_wait_ms / 1000)
+
+
+def kafka_publisher(settings: Settings) -> KafkaPublisher:
+    bootstrap = kafka_bootstrap(settings.transport)
+    assert bootstrap
+    return KafkaPublisher(bootstrap, settings.topic, settings.buffer_size)
+
+
+class PipelineService:
+    """Runs a Pipeline as a task beside the collector app, or on its own."""
+
+    def __init__(
+        self, pipeline: Pipeline, drain: bool, producer: AIOKafkaProducer | None = None
+    ) -> None:
+        self.pipeline = pipeline
+        self.drain = drain
+        self._producer = producer
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._producer:
+            await self._producer.start()
+        self._task = asyncio.create_task(self.pipeline.run(), name="pipeline")
+        self._task.add_done_callback(self._report_crash)
+        started = asyncio.create_task(self.pipeline.started.wait())
+        await asyncio.wait({self._task, started}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            self._task.result()  # raise its start-up error here
+
+    @property
+    def healthy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def _report_crash(self, task: "asyncio.Task[None]") -> None:
+        if not task.cancelled() and task.exception() and not self.pipeline.stopping:
+            log.critical("pipeline stopped", exc_info=task.exception())
+
+    async def stop(self) -> None:
+        self.pipeline.stop(drain=self.drain)
+        if self._task:
+            await self._task
+        if self._producer:
+            await self._producer.stop()
+
+    async def wait(self) -> None:
+        assert self._task
+        await self._task
+
+
+def pipeline_service(
+    settings: Settings, store: Client, memory_log: MemoryLog | None = None
+) -> PipelineService:
+    source: Source
+    dead_letters: DeadLetters
+    producer = None
+    if memory_log is not None:
+        source, dead_letters = MemorySource(memory_log), LoggedDeadLetters()
+    else:
+        bootstrap = kafka_bootstrap(settings.transport)
+        assert bootstrap
+        source = KafkaSource(bootstrap, settings.topic, settings.consumer_group)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
+        )
+        dead_letters = KafkaDeadLetters(producer, settings.topic, settings.dead_letter_topic)
+    pipeline = Pipeline(source, ClickHouseSink(store), dead_letters, limits(settings))
+    return PipelineService(pipeline, drain=memory_log is not None, producer=producer)
+
+
+def publisher_and_pipeline(
+    settings: Settings, store: Client
+) -> tuple[Publisher, PipelineService]:
+    """Both roles in one process: through the in-process log, or through Kafka."""
+    if settings.transport == MEMORY:
+        memory_log = MemoryLog(settings.buffer_size)
+        return MemoryPublisher(memory_log), pipeline_service(settings, store, memory_log)
+    return kafka_publisher(settings), pipeline_service(settings, store)

@@ -1,0 +1,52 @@
+"""Settings, read from the environment once at start-up and passed in explicitly."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    transport: str = "memory://"
+    """`memory://` (in-process queue) or `kafka://host:9092,host2:9092`."""
+    store: str = "chdb://./data/clickhouse"
+    """`chdb:///path` (embedded ClickHouse engine) or `http(s)://user:pass@host:8123`."""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    """The URL browsers reach the collector at; defaults to http://host:port."""
+    sites_file: str = ""
+    """TOML site registry; without one, a single `demo` site posting from public_url."""
+    topic: str = "rum.beacons"
+    dead_letter_topic: str = "rum.beacons.dlq"
+    consumer_group: str = "rum-pipeline"
+    partitions: int = 6
+    body_limit: int = 64 * 1024
+    buffer_size: int = 20_000
+    """Beacons the collector holds while the transport is slow, before answering 503."""
+    batch_rows: int = 10_000
+    batch_bytes: int = 16 * 1024 * 1024
+    batch_wait_ms: int = 1_000
+    snippet_path: str = str(PACKAGE_DIR / "static" / "rum.js")
+    snippet_max_age: int = 3_600
+    api_token: str = ""
+    """When set, the JSON API requires `Authorization: Bearer <token>`."""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """Every field can be set as RUM_<FIELD> (e.g. RUM_TRANSPORT, RUM_BATCH_ROWS)."""
+        values: dict[str, object] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            raw = environ.get(f"RUM_{name.upper()}")
+            if raw is None or name == "extra":
+                continue
+            values[name] = int(raw) if spec.type is int else raw
+        return cls(**values)

@@ -1,0 +1,1 @@
+"""Kafka → ClickHouse: consume beacons in a group, batch, insert, then commit."""

@@ -1,0 +1,242 @@
+"""The pipeline: poll → decode → batch → (dead letters, intent, insert) → commit.
+
+Exactly-once effect without transactions:
+- A batch is one partition's contiguous offset range, inserted with a deduplication
+  token naming that range; ClickHouse stores a block with a seen token once.
+- Before inserting, the range is recorded as an intent. After a crash or a
+  rebalance, the next owner of the partition finds the intent that starts at its
+  position and rebuilds exactly that range, so the token matches and a write that
+  already happened is dropped by ClickHouse instead of doubled.
+- Offsets are committed only after the insert returned.
+"""
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pipeline.batching import Batch, Batcher, Limits
+from pipeline.dead_letters import DeadLetters
+from pipeline.decode import Poison, decode
+from pipeline.sink import ClickHouseSink
+from pipeline.source import Message, Source
+
+log = logging.getLogger("rum.pipeline")
+
+REVOKE_FLUSH_TIMEOUT_S = 10.0
+
+T = TypeVar("T")
+
+
+class _Revoked(Exception):
+    """The partition changed owner while its batch waited for the store."""
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter, so many consumers don't retry in step."""
+
+    base_s: float = 0.2
+    cap_s: float = 10.0
+    attempt: int = 0
+
+    def next(self) -> float:
+        self.attempt += 1
+        return random.uniform(0, min(self.cap_s, self.base_s * 2**self.attempt))
+
+
+@dataclass
+class Stats:
+    rows: int = 0
+    batches: int = 0
+    poison: int = 0
+    retries: int = 0
+    replays: int = 0
+    partitions: set[int] = field(default_factory=set)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        source: Source,
+        sink: ClickHouseSink,
+        dead_letters: DeadLetters,
+        limits: Limits,
+        max_poll_records: int = 5_000,
+    ) -> None:
+        self.source = source
+        self.sink = sink
+        self.dead_letters = dead_letters
+        self.batcher = Batcher(limits)
+        self.max_poll_records = max_poll_records
+        self.stats = Stats()
+        self._owned: set[int] = set()
+        self._unchecked: set[int] = set()
+        self._backlog: list[Message] = []
+        self._stopping = asyncio.Event()
+        self._drain = False
+        self.started = asyncio.Event()
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def run(self) -> None:
+        await self.source.start(self._on_assigned, self._on_revoked)
+        self.started.set()
+        try:
+            while True:
+                messages = self._backlog or await self.source.poll(
+                    self._poll_timeout(), self.max_poll_records
+                )
+                self._backlog = []
+                if self._stopping.is_set() and not (self._drain and messages):
+                    break
+                await self._process(messages)
+        finally:
+            await self._flush_all()
+            await self.source.stop()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self, drain: bool = False) -> None:
+        """Finish: flush what is batched and commit. With drain, first read until
+        the source is empty (the in-process log, whose contents die with us)."""
+        self._drain = drain
+        self._stopping.set()
+
+    # -- steps ----------------------------------------------------------------
+
+    def _poll_timeout(self) -> float:
+        if self._stopping.is_set():
+            return 0.05
+        deadline = self.batcher.next_deadline()
+        wait = self.batcher.limits.wait_s if deadline is None else deadline - time.monotonic()
+        return max(0.01, min(wait, 1.0))
+
+    async def _process(self, messages: list[Message]) -> None:
+        for partition, offset in _first_offsets(messages).items():
+            if partition in self._unchecked:
+                await self._check_replay(partition, offset)
+        now = time.monotonic()
+        ready: list[Batch] = []
+        for message in messages:
+            if message.partition in self._owned:
+                ready += self._add(message, now)
+        ready += self.batcher.due(time.monotonic())
+        for batch in ready:
+            await self._flush(batch)
+
+    def _add(self, message: Message, now: float) -> list[Batch]:
+        size = len(message.value or b"")
+        try:
+            records = decode(message.value)
+        except Poison as poison:
+            return self.batcher.add(
+                message.partition, message.offset, size, now, poison=(message.value, poison.reason)
+            )
+        return self.batcher.add(message.partition, message.offset, size, now, records=records)
+
+    async def _check_replay(self, partition: int, position: int) -> None:
+        """If a batch starting at our position may already be stored, rebuild it exactly."""
+        intent = await self._with_retries(
+            lambda: asyncio.to_thread(self.sink.last_intent, self.source.topic, partition)
+        )
+        self._unchecked.discard(partition)
+        if intent and intent[0] == position:
+            log.info("partition %d: replaying offsets %d-%d as one batch", partition, *intent)
+            self.stats.replays += 1
+            self.batcher.expect(partition, intent[1])
+
+    async def _flush(self, batch: Batch) -> None:
+        async def write() -> None:
+            for offset, value, reason in batch.poison:
+                await self.dead_letters.send(batch.partition, offset, value, reason)
+            if batch.records:
+                await asyncio.to_thread(self.sink.record_intent, self.source.topic, batch)
+                await asyncio.to_thread(self.sink.write, self.source.topic, batch)
+
+        try:
+            await self._with_retries(write, partition=batch.partition)
+        except _Revoked:
+            return  # revoked while the store was down: the new owner replays it
+        self.stats.rows += len(batch.records)
+        self.stats.batches += 1
+        self.stats.poison += len(batch.poison)
+        await self._commit(batch)
+
+    async def _commit(self, batch: Batch) -> None:
+        if batch.partition not in self._owned:
+            return
+        try:
+            await self.source.commit({batch.partition: batch.next_offset})
+        except Exception as error:  # a rebalance fenced us off: the new owner replays
+            log.warning("commit of partition %d failed: %s", batch.partition, error)
+
+    async def _with_retries(
+        self, attempt: Callable[[], Awaitable[T]], partition: int | None = None
+    ) -> T:
+        """Run attempt until it succeeds. Meanwhile fetching is paused but the group
+        membership kept alive. Raises _Revoked if the partition is revoked meanwhile."""
+        backoff = Backoff()
+        paused = False
+        try:
+            while True:
+                if partition is not None and partition not in self._owned:
+                    raise _Revoked
+                try:
+                    return await attempt()
+                except Exception as error:
+                    self.stats.retries += 1
+                    delay = backoff.next()
+                    log.warning("store unavailable (%s); retrying in %.1fs", error, delay)
+                    if self._stopping.is_set() and backoff.attempt > 5:
+                        raise
+                    self.source.pause()
+                    paused = True
+                    # Polling while paused keeps the member in its group; anything a
+                    # rebalance hands us meanwhile is kept for later, not skipped.
+                    self._backlog += await self.source.poll(delay, 100)
+                    self.source.pause()
+        finally:
+            if paused:
+                self.source.resume()
+
+    async def _flush_all(self) -> None:
+        for batch in self.batcher.take():
+            try:
+                await self._flush(batch)
+            except Exception as error:
+                log.error("shutdown flush of partition %d failed: %s", batch.partition, error)
+
+    # -- rebalances -------------------------------------------------------------
+
+    async def _on_assigned(self, partitions: set[int]) -> None:
+        self.batcher.forget(partitions)
+        self._owned |= partitions
+        self._unchecked |= partitions
+        self.stats.partitions = set(self._owned)
+
+    async def _on_revoked(self, partitions: set[int]) -> None:
+        # Write and commit what is batched while we still own it; if the store does
+        # not answer in time, the batch is left uncommitted and its next owner
+        # rebuilds it from our intent (or reads it afresh if none was recorded).
+        for batch in self.batcher.take(partitions):
+            try:
+                await asyncio.wait_for(self._flush(batch), REVOKE_FLUSH_TIMEOUT_S)
+            except Exception as error:
+                log.warning("partition %d revoked before its batch was written: %s",
+                            batch.partition, error)
+        self._owned -= partitions
+        self._unchecked -= partitions
+        self.stats.partitions = set(self._owned)
+
+
+def _first_offsets(messages: list[Message]) -> dict[int, int]:
+    first: dict[int, int] = {}
+    for message in messages:
+        first.setdefault(message.partition, message.offset)
+    return first

@@ -1,0 +1,99 @@
+"""An in-process, bounded, single-partition log: the transport of the one-process mode.
+
+The collector appends; the pipeline polls and commits. Entries are kept until
+committed, so a slow store fills the log and the collector answers 503 instead of
+growing memory without bound.
+"""
+
+import asyncio
+import uuid
+from collections import deque
+
+from pipeline.source import Message, PartitionsChanged
+
+
+class LogFull(Exception):
+    pass
+
+
+class MemoryLog:
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        # A fresh name per process: offsets restart at 0, so insert deduplication
+        # tokens (topic/partition/range) must never match a previous run's.
+        self.topic = f"memory-{uuid.uuid4().hex[:12]}"
+        self._entries: deque[Message] = deque()
+        self._next_offset = 0
+        self._read_offset = 0
+        self._committed = 0
+        self._arrived = asyncio.Event()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def append(self, value: bytes) -> None:
+        if len(self._entries) >= self.capacity:
+            raise LogFull
+        self._entries.append(Message(0, self._next_offset, value))
+        self._next_offset += 1
+        self._arrived.set()
+
+    def read(self, max_records: int) -> list[Message]:
+        start = self._read_offset - self._committed
+        batch = [self._entries[i] for i in range(start, min(len(self._entries), start + max_records))]
+        self._read_offset += len(batch)
+        if self._read_offset >= self._next_offset:
+            self._arrived.clear()
+        return batch
+
+    async def wait(self, timeout_s: float) -> None:
+        if self._read_offset < self._next_offset:
+            return
+        try:
+            await asyncio.wait_for(self._arrived.wait(), timeout_s)
+        except TimeoutError:
+            pass
+
+    def commit(self, offset: int) -> None:
+        while self._entries and self._entries[0].offset < offset:
+            self._entries.popleft()
+        self._committed = max(self._committed, offset)
+
+    @property
+    def committed(self) -> int:
+        return self._committed
+
+
+class MemorySource:
+    """The pipeline's view of a MemoryLog: one partition, always assigned."""
+
+    def __init__(self, log: MemoryLog) -> None:
+        self.log = log
+        self.topic = log.topic
+        self._paused = False
+
+    async def start(self, on_assigned: PartitionsChanged, on_revoked: PartitionsChanged) -> None:
+        await on_assigned({0})
+
+    async def stop(self) -> None:
+        pass
+
+    async def poll(self, timeout_s: float, max_records: int) -> list[Message]:
+        if self._paused:
+            await asyncio.sleep(timeout_s)
+            return []
+        await self.log.wait(timeout_s)
+        return self.log.read(max_records)
+
+    async def commit(self, offsets: dict[int, int]) -> None:
+        if 0 in offsets:
+            self.log.commit(offsets[0])
+
+    async def committed(self, partition: int) -> int | None:
+        return self.log.committed
+
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False

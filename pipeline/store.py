@@ -1,0 +1,20 @@
+"""Opening the ClickHouse store named by a DSN: the embedded engine or a server."""
+
+from pathlib import Path
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+
+CHDB = "chdb://"
+
+
+def open_store(dsn: str) -> Client:
+    """`chdb://PATH` opens the embedded engine (one process per path);
+    `http(s)://user:pass@host:8123` a ClickHouse server."""
+    if dsn.startswith(CHDB):
+        path = Path(dsn.removeprefix(CHDB)).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return clickhouse_connect.get_client(dsn=f"{CHDB}{path}")
+    if dsn.startswith(("http://", "https://")):
+        return clickhouse_connect.get_client(dsn=dsn, compress="lz4")
+    raise ValueError(f"unsupported store {dsn!r}: use chdb:///path or http(s)://host:8123")

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by run.sh and test.sh: a venv with the project installed
+# (with test extras when asked: `setup.sh test`) and the built snippet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras=${1:-}
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extras:-base}"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".${extras:+[$extras]}"
+  touch "$stamp"
+fi
+
+command -v npm >/dev/null || { echo "setup: node and npm are required to build the snippet" >&2; exit 1; }
+if [ ! -d js/node_modules ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
+  npm ci --prefix js --no-audit --no-fund --loglevel=error
+fi
+npm run --prefix js --silent build
