@@ -9,8 +9,8 @@ from clickhouse_connect.driver.client import Client
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from beacon.ingest import Rejected
 from beacon.collect import rejection
+from beacon.ingest import Rejected
 from pipeline.queries import ROLLUP_METRICS, Window, percentile_series
 
 MAX_SPAN = timedelta(days=90)
@@ -74,9 +74,7 @@ class PercentilesEndpoint:
             window = parse_window(params, datetime.now(UTC))
         except Rejected as error:
             return rejection(error, {})
-        series = await asyncio.to_thread(
-            percentile_series, self.store, site, metric, window, route
-        )
+        series = await asyncio.to_thread(percentile_series, self.store, site, metric, window, route)
         return JSONResponse(
             {
                 "site": site,

@@ -57,7 +57,9 @@ def create_app(
         )
 
     async def demo_page(request: Request) -> Response:
-        return FileResponse(PACKAGE_DIR / "static" / "demo.html", headers={"cache-control": "no-store"})
+        return FileResponse(
+            PACKAGE_DIR / "static" / "demo.html", headers={"cache-control": "no-store"}
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -26,7 +26,7 @@ from pipeline.topics import ensure_topics
 log = logging.getLogger("rum")
 
 
-def serve(settings: Settings, app) -> None:  # noqa: ANN001
+def serve(settings: Settings, app) -> None:
     uvicorn.run(
         app,
         host=settings.host,
@@ -59,7 +59,10 @@ def cmd_run(settings: Settings) -> None:
     where = "in-process queue" if settings.transport == MEMORY else settings.transport
     print(f"rum: collector + pipeline on {where}, store {settings.store}", flush=True)
     print(f"rum: demo page      {settings.base_url}/demo", flush=True)
-    print(f"rum: percentiles    {settings.base_url}/api/v1/percentiles?site=demo&metric=load", flush=True)
+    print(
+        f"rum: percentiles    {settings.base_url}/api/v1/percentiles?site=demo&metric=load",
+        flush=True,
+    )
     serve(settings, app)
 
 
@@ -107,12 +110,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env()
     check_transport(settings.transport)
     if args.command in ("collector", "pipeline") and settings.transport == MEMORY:
-        parser.error(f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; `rum run` is the one-process mode")
+        parser.error(
+            f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; "
+            "`rum run` is the one-process mode"
+        )
     match args.command:
         case "run":
             cmd_run(settings)

@@ -9,7 +9,13 @@ def normalise_url(url: str, keep_query: bool) -> str:
     """Drop the fragment always, and the query string unless the site opted in."""
     parts = urlsplit(url)
     return urlunsplit(
-        (parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query if keep_query else "", "")
+        (
+            parts.scheme,
+            parts.netloc.lower(),
+            parts.path or "/",
+            parts.query if keep_query else "",
+            "",
+        )
     )
 
 

@@ -104,9 +104,7 @@ def pipeline_service(
     return PipelineService(pipeline, drain=memory_log is not None, producer=producer)
 
 
-def publisher_and_pipeline(
-    settings: Settings, store: Client
-) -> tuple[Publisher, PipelineService]:
+def publisher_and_pipeline(settings: Settings, store: Client) -> tuple[Publisher, PipelineService]:
     """Both roles in one process: through the in-process log, or through Kafka."""
     if settings.transport == MEMORY:
         memory_log = MemoryLog(settings.buffer_size)

@@ -34,7 +34,9 @@ class Beacon(BaseModel):
     route: Annotated[str, Field(max_length=256)] | None = None
     t: Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)]
     """The page's time origin (performance.timeOrigin), client epoch ms."""
-    sent: Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)] | None = None
+    sent: Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)] | None = (
+        None
+    )
     """When the snippet sent this beacon (Date.now()), to correct client clock skew."""
     nav: Navigation | None = None
     fcp: Millis | None = None

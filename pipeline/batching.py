@@ -57,6 +57,7 @@ class Batcher:
         if replay_end is not None and offset > replay_end and partition in self._open:
             # Offsets up to replay_end are gone (retention); close what was rebuilt.
             done.append(self._close(partition))
+            replay_end = None
         batch = self._open.get(partition)
         if batch is None:
             batch = self._open[partition] = Batch(partition, offset, offset, now)

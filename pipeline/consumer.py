@@ -94,9 +94,13 @@ class Pipeline:
                 if self._stopping.is_set() and not (self._drain and messages):
                     break
                 await self._process(messages)
-        finally:
-            await self._flush_all()
+        except BaseException:
+            # Never flush after a failure: committing a later batch of a partition
+            # would commit past the one that failed.
             await self.source.stop()
+            raise
+        await self._flush_all()
+        await self.source.stop()
 
     @property
     def stopping(self) -> bool:
@@ -228,8 +232,9 @@ class Pipeline:
             try:
                 await asyncio.wait_for(self._flush(batch), REVOKE_FLUSH_TIMEOUT_S)
             except Exception as error:
-                log.warning("partition %d revoked before its batch was written: %s",
-                            batch.partition, error)
+                log.warning(
+                    "partition %d revoked before its batch was written: %s", batch.partition, error
+                )
         self._owned -= partitions
         self._unchecked -= partitions
         self.stats.partitions = set(self._owned)

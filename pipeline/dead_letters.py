@@ -35,4 +35,4 @@ class LoggedDeadLetters:
 
     async def send(self, partition: int, offset: int, value: bytes | None, reason: str) -> None:
         log.warning("dead letter at offset %d: %s", offset, reason)
-        self.recent = [*self.recent[-(self.keep - 1):], (offset, reason)]
+        self.recent = [*self.recent[-(self.keep - 1) :], (offset, reason)]

@@ -6,6 +6,7 @@ growing memory without bound.
 """
 
 import asyncio
+import contextlib
 import uuid
 from collections import deque
 
@@ -40,7 +41,9 @@ class MemoryLog:
 
     def read(self, max_records: int) -> list[Message]:
         start = self._read_offset - self._committed
-        batch = [self._entries[i] for i in range(start, min(len(self._entries), start + max_records))]
+        batch = [
+            self._entries[i] for i in range(start, min(len(self._entries), start + max_records))
+        ]
         self._read_offset += len(batch)
         if self._read_offset >= self._next_offset:
             self._arrived.clear()
@@ -49,10 +52,8 @@ class MemoryLog:
     async def wait(self, timeout_s: float) -> None:
         if self._read_offset < self._next_offset:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._arrived.wait(), timeout_s)
-        except TimeoutError:
-            pass
 
     def commit(self, offset: int) -> None:
         while self._entries and self._entries[0].offset < offset:

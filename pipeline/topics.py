@@ -5,7 +5,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 TOPIC_ALREADY_EXISTS = 36
 
 
-async def ensure_topics(bootstrap_servers: str, topics: dict[str, int], replication: int = 1) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str, topics: dict[str, int], replication: int = 1
+) -> list[str]:
     """Create missing topics (name → partitions); returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="rum-migrate")
     await admin.start()

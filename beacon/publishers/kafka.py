@@ -112,7 +112,9 @@ class KafkaPublisher:
             self._connected = False
             return False
         results = await asyncio.gather(*futures, return_exceptions=True)
-        failed = [msg for msg, res in zip(chunk, results, strict=True) if isinstance(res, BaseException)]
+        failed = [
+            msg for msg, res in zip(chunk, results, strict=True) if isinstance(res, BaseException)
+        ]
         for _ in chunk:
             self._buffer.popleft()
         self._buffer.extendleft(reversed(failed))

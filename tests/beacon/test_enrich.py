@@ -1,0 +1,33 @@
+"""Enrichment functions, tested directly."""
+
+import pytest
+
+from beacon.enrich import corrected_start, normalise_url, route_of
+
+
+@pytest.mark.parametrize(
+    ("url", "keep_query", "stored"),
+    [
+        ("https://Shop.Example/a/b?email=x@y.z#frag", False, "https://shop.example/a/b"),
+        ("https://shop.example/a?x=1#frag", True, "https://shop.example/a?x=1"),
+        ("https://shop.example", False, "https://shop.example/"),
+        ("http://127.0.0.1:8080/demo?token=secret", False, "http://127.0.0.1:8080/demo"),
+    ],
+)
+def test_query_strings_and_fragments_are_dropped_unless_kept(url, keep_query, stored):
+    assert normalise_url(url, keep_query) == stored
+
+
+def test_the_explicit_route_name_wins_over_the_path():
+    assert route_of("https://x.example/p/1", "product") == "product"
+    assert route_of("https://x.example/p/1", None) == "/p/1"
+
+
+def test_client_clock_skew_is_corrected_by_the_send_time():
+    # The client's clock is 10 s behind: it says it sent at 1_000, we received at 11_000.
+    assert corrected_start(500.0, 1_000.0, 11_000) == 10_500
+
+
+def test_without_a_send_time_the_client_may_not_claim_the_future():
+    assert corrected_start(20_000.0, None, 11_000) == 11_000
+    assert corrected_start(5_000.0, None, 11_000) == 5_000

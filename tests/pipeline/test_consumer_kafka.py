@@ -1,0 +1,211 @@
+"""The pipeline against the real Kafka broker and the real ClickHouse engine (chdb)."""
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import TopicPartition
+from pydantic.alias_generators import to_camel
+from starlette.testclient import TestClient
+
+from beacon.app import create_app
+from beacon.ingest import Received, ingest
+from beacon.publishers.kafka import KafkaPublisher
+from beacon.settings import Settings
+from beacon.sites import Site, SiteRegistry
+from pipeline.batching import Batch, Limits
+from pipeline.consumer import Pipeline
+from pipeline.dead_letters import KafkaDeadLetters, LoggedDeadLetters
+from pipeline.kafka_source import KafkaSource
+from pipeline.queries import Window, percentile_series
+from pipeline.records import NAVIGATION_TIMINGS
+from pipeline.sink import ClickHouseSink
+from tests.support import make_beacon
+
+FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
+
+
+def records_for(site: str, count: int) -> list[bytes]:
+    sites = SiteRegistry([Site(site, frozenset({"*"}))])
+    messages = []
+    for i in range(count):
+        beacon = make_beacon(site, id=f"pv-{site}-{i:04d}")
+        beacon["nav"]["loadEventEnd"] = 100.0 + i
+        received = Received(json.dumps(beacon).encode(), None, int(time.time() * 1000))
+        messages.append(orjson.dumps(ingest(received, sites).model_dump()))
+    return messages
+
+
+async def produce(kafka: str, topic: str, site: str, values: list[bytes]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send(topic, value, key=site.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def count_rows(store, site: str) -> int:
+    return store.query(
+        "SELECT count() FROM rum.page_views WHERE site = {s:String}", parameters={"s": site}
+    ).result_rows[0][0]
+
+
+def rollup_views(store, site: str) -> int:
+    return store.query(
+        "SELECT sum(views) FROM rum.page_views_1m WHERE site = {s:String}", parameters={"s": site}
+    ).result_rows[0][0]
+
+
+async def wait_for_rows(store, site: str, expected: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while (found := await asyncio.to_thread(count_rows, store, site)) < expected:
+        assert time.monotonic() < deadline, f"{found} of {expected} rows after {timeout}s"
+        await asyncio.sleep(0.2)
+
+
+def new_pipeline(kafka, topic, group, sink, dead_letters=None) -> Pipeline:
+    return Pipeline(
+        KafkaSource(kafka, topic, group), sink, dead_letters or LoggedDeadLetters(), FAST
+    )
+
+
+async def committed(kafka: str, topic: str, group: str) -> dict[int, int | None]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in range(3)}
+    finally:
+        await consumer.stop()
+
+
+def test_beacons_posted_to_the_collector_come_out_of_clickhouse_unchanged(
+    kafka, topic, store, site
+):
+    sites = SiteRegistry([Site(site, frozenset({"https://shop.example"}))])
+    publisher = KafkaPublisher(kafka, topic, capacity=1_000)
+    app = create_app(Settings(), publisher=publisher, sites=sites)
+    beacons = [make_beacon(site, id=f"pv-{site}-{i:03d}") for i in range(25)]
+    with TestClient(app) as client:  # leaving it stops the publisher, which drains
+        for beacon in beacons:
+            response = client.post(
+                "/v1/beacon",
+                content=json.dumps(beacon),
+                headers={"content-type": "text/plain", "origin": "https://shop.example"},
+            )
+            assert response.status_code == 204
+
+    async def consume():
+        pipeline = new_pipeline(kafka, topic, f"g-{uuid.uuid4().hex[:6]}", ClickHouseSink(store))
+        task = asyncio.create_task(pipeline.run())
+        await wait_for_rows(store, site, len(beacons))
+        pipeline.stop()
+        await task
+
+    asyncio.run(consume())
+    rows = store.query(
+        "SELECT * FROM rum.page_views WHERE site = {s:String} ORDER BY page_view_id",
+        parameters={"s": site},
+    ).named_results()
+    for beacon, row in zip(beacons, rows, strict=True):
+        assert row["page_view_id"] == beacon["id"]
+        assert row["url"] == "https://shop.example/products/42"
+        assert row["route"] == "/products/42"
+        assert row["navigation_type"] == beacon["nav"]["type"]
+        assert row["fcp"] == pytest.approx(beacon["fcp"], abs=0.01)
+        for field in NAVIGATION_TIMINGS:
+            sent = beacon["nav"][to_camel(field)]
+            assert row[field] == (sent if isinstance(sent, str) else pytest.approx(sent, abs=0.01))
+
+
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing retries it."""
+
+
+class CrashAfterFirstWrite(ClickHouseSink):
+    def __init__(self, store) -> None:
+        super().__init__(store)
+        self.crashed_batch: Batch | None = None
+
+    def write(self, topic: str, batch: Batch) -> None:
+        super().write(topic, batch)
+        if self.crashed_batch is None:
+            self.crashed_batch = batch
+            raise Crash
+
+
+async def test_a_consumer_dying_between_insert_and_commit_is_replayed_not_lost_or_doubled(
+    kafka, topic, store, site
+):
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    values = records_for(site, 90)
+    await produce(kafka, topic, site, values)
+
+    dying = CrashAfterFirstWrite(store)
+    first = new_pipeline(kafka, topic, group, dying)
+    with pytest.raises(Crash):
+        await first.run()
+    crashed = dying.crashed_batch
+    assert crashed is not None and crashed.records
+    # The batch was inserted, yet its offsets were never committed.
+    assert count_rows(store, site) >= len(crashed.records)
+    offsets = await committed(kafka, topic, group)
+    assert offsets[crashed.partition] in (None, crashed.first_offset)
+
+    second = new_pipeline(kafka, topic, group, ClickHouseSink(store))
+    task = asyncio.create_task(second.run())
+    await wait_for_rows(store, site, len(values))
+    await asyncio.sleep(1.0)  # anything doubled would arrive within a batch wait
+    second.stop()
+    await task
+
+    assert second.stats.replays >= 1
+    assert count_rows(store, site) == len(values)
+    assert rollup_views(store, site) == len(values)
+    now = time.time()
+    window = Window(
+        datetime.fromtimestamp(now - 3600, UTC), datetime.fromtimestamp(now + 60, UTC), 3600
+    )
+    series = percentile_series(store, site, "load", window)
+    assert sum(point["views"] for point in series) == len(values)
+
+
+async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
+    kafka, topic, store, site
+):
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    good = records_for(site, 2)
+    await produce(kafka, topic, site, [good[0], b"{not json", good[1]])
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+    await producer.start()
+    dead_letters = KafkaDeadLetters(producer, topic, f"{topic}.dlq")
+    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), dead_letters)
+    task = asyncio.create_task(pipeline.run())
+    await wait_for_rows(store, site, 2)
+    pipeline.stop()
+    await task
+    await producer.stop()
+
+    dlq = AIOKafkaConsumer(
+        f"{topic}.dlq", bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None
+    )
+    await dlq.start()
+    try:
+        (message,) = [m for batch in (await dlq.getmany(timeout_ms=10_000)).values() for m in batch]
+    finally:
+        await dlq.stop()
+    headers = dict(message.headers)
+    assert message.value == b"{not json"
+    assert headers["reason"].decode().startswith("invalid_record")
+    assert headers["source"].decode().startswith(f"{topic}/")
+    assert pipeline.stats.poison == 1
+    partition = int(headers["source"].decode().split("/")[1])
+    assert (await committed(kafka, topic, group))[partition] == 3

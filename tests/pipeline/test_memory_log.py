@@ -1,0 +1,38 @@
+"""The in-process log: bounded, ordered, kept until committed."""
+
+import asyncio
+
+import pytest
+
+from pipeline.memory_log import LogFull, MemoryLog
+
+
+def test_entries_are_read_in_order_and_freed_on_commit():
+    log = MemoryLog(capacity=3)
+    for value in (b"a", b"b", b"c"):
+        log.append(value)
+    with pytest.raises(LogFull):
+        log.append(b"d")
+    assert [m.value for m in log.read(2)] == [b"a", b"b"]
+    assert [m.offset for m in log.read(5)] == [2]
+    log.commit(2)
+    assert len(log) == 1 and log.committed == 2
+    log.append(b"d")
+    assert [m.offset for m in log.read(5)] == [3]
+
+
+def test_each_process_run_gets_its_own_topic_name():
+    assert MemoryLog(1).topic != MemoryLog(1).topic
+
+
+async def test_a_reader_waits_for_the_next_append():
+    log = MemoryLog(capacity=10)
+
+    async def later():
+        await asyncio.sleep(0.05)
+        log.append(b"x")
+
+    task = asyncio.create_task(later())
+    await log.wait(timeout_s=5)
+    assert [m.value for m in log.read(10)] == [b"x"]
+    await task

@@ -1,0 +1,160 @@
+"""Helpers for tests that run real processes: free ports, servers stopped by PID,
+reading another process's chdb store, and polling with a deadline."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def query_chdb(path: Path, sql: str) -> list[dict]:
+    """Read another process's chdb store (after it stopped) from a child process,
+    since this process may already hold a different path."""
+    code = (
+        "import json,sys; from pipeline.store import open_store; "
+        "c=open_store(sys.argv[1]); "
+        "print(json.dumps(list(c.query(sys.argv[2]).named_results()), default=str))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, f"chdb://{path}", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, url: str, log: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log = log
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM (graceful drain), then SIGKILL if it does not exit in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], log: Path, ready_timeout: float = 90
+) -> Iterator[Server]:
+    """Start a `rum` process on a free 127.0.0.1 port, wait for /readyz, and stop it
+    by PID however the test ends."""
+    port = free_port()
+    full_env = {**os.environ, "RUM_HOST": "127.0.0.1", "RUM_PORT": str(port), **env}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=full_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"{command} exited early:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{command} not ready in {ready_timeout}s:\n{log.read_text()[-3000:]}"
+                )
+            time.sleep(0.2)
+        yield server
+    finally:
+        server.stop()
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def make_beacon(site: str = "demo", **overrides: object) -> dict:
+    """A realistic v1 beacon as the snippet sends it."""
+    now = time.time() * 1000
+    beacon = {
+        "v": 1,
+        "site": site,
+        "id": f"pv{int(now)}{os.urandom(3).hex()}",
+        "url": "https://shop.example/products/42?utm_source=mail&email=a@b.c#reviews",
+        "t": round(now - 5_000),
+        "sent": round(now),
+        "nav": {
+            "type": "navigate",
+            "nextHopProtocol": "h2",
+            "deliveryType": "",
+            "workerStart": 0,
+            "redirectStart": 0,
+            "redirectEnd": 0,
+            "fetchStart": 1.2,
+            "domainLookupStart": 3.4,
+            "domainLookupEnd": 20.1,
+            "connectStart": 20.1,
+            "secureConnectionStart": 31.5,
+            "connectEnd": 60.7,
+            "requestStart": 61.0,
+            "responseStart": 180.4,
+            "responseEnd": 210.9,
+            "domInteractive": 480.2,
+            "domContentLoadedEventStart": 481.0,
+            "domContentLoadedEventEnd": 490.3,
+            "domComplete": 900.8,
+            "loadEventStart": 901.0,
+            "loadEventEnd": 905.6,
+            "activationStart": 0,
+            "redirectCount": 0,
+            "transferSize": 35120,
+            "encodedBodySize": 34820,
+            "decodedBodySize": 120400,
+            "responseStatus": 200,
+        },
+        "fcp": 612.3,
+    }
+    beacon.update(overrides)
+    return beacon
