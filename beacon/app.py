@@ -74,6 +74,7 @@ def create_app(
             await publisher.stop()
             for service in reversed(services):
                 await service.stop()
+            log.info("stopped cleanly: buffers drained")
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)

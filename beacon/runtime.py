@@ -3,7 +3,6 @@
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 
 from beacon.publishers import Publisher
@@ -46,17 +45,12 @@ def kafka_publisher(settings: Settings) -> KafkaPublisher:
 class PipelineService:
     """Runs a Pipeline as a task beside the collector app, or on its own."""
 
-    def __init__(
-        self, pipeline: Pipeline, drain: bool, producer: AIOKafkaProducer | None = None
-    ) -> None:
+    def __init__(self, pipeline: Pipeline, drain: bool) -> None:
         self.pipeline = pipeline
         self.drain = drain
-        self._producer = producer
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if self._producer:
-            await self._producer.start()
         self._task = asyncio.create_task(self.pipeline.run(), name="pipeline")
         self._task.add_done_callback(self._report_crash)
         started = asyncio.create_task(self.pipeline.started.wait())
@@ -76,8 +70,6 @@ class PipelineService:
         self.pipeline.stop(drain=self.drain)
         if self._task:
             await self._task
-        if self._producer:
-            await self._producer.stop()
 
     async def wait(self) -> None:
         assert self._task
@@ -89,19 +81,15 @@ def pipeline_service(
 ) -> PipelineService:
     source: Source
     dead_letters: DeadLetters
-    producer = None
     if memory_log is not None:
         source, dead_letters = MemorySource(memory_log), LoggedDeadLetters()
     else:
         bootstrap = kafka_bootstrap(settings.transport)
         assert bootstrap
         source = KafkaSource(bootstrap, settings.topic, settings.consumer_group)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
-        )
-        dead_letters = KafkaDeadLetters(producer, settings.topic, settings.dead_letter_topic)
+        dead_letters = KafkaDeadLetters(bootstrap, settings.topic, settings.dead_letter_topic)
     pipeline = Pipeline(source, ClickHouseSink(store), dead_letters, limits(settings))
-    return PipelineService(pipeline, drain=memory_log is not None, producer=producer)
+    return PipelineService(pipeline, drain=memory_log is not None)
 
 
 def publisher_and_pipeline(settings: Settings, store: Client) -> tuple[Publisher, PipelineService]:

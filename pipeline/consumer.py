@@ -83,6 +83,7 @@ class Pipeline:
     # -- lifecycle ----------------------------------------------------------------
 
     async def run(self) -> None:
+        await self.dead_letters.start()
         await self.source.start(self._on_assigned, self._on_revoked)
         self.started.set()
         try:
@@ -97,10 +98,14 @@ class Pipeline:
         except BaseException:
             # Never flush after a failure: committing a later batch of a partition
             # would commit past the one that failed.
-            await self.source.stop()
+            await self._close()
             raise
         await self._flush_all()
+        await self._close()
+
+    async def _close(self) -> None:
         await self.source.stop()
+        await self.dead_letters.stop()
 
     @property
     def stopping(self) -> bool:

@@ -9,20 +9,35 @@ log = logging.getLogger("rum.pipeline")
 
 
 class DeadLetters(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
     async def send(self, partition: int, offset: int, value: bytes | None, reason: str) -> None: ...
 
 
 class KafkaDeadLetters:
-    def __init__(self, producer: AIOKafkaProducer, source_topic: str, topic: str) -> None:
-        self._producer = producer
+    def __init__(self, bootstrap_servers: str, source_topic: str, topic: str) -> None:
+        self._bootstrap = bootstrap_servers
         self._source_topic = source_topic
         self.topic = topic
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
 
     async def send(self, partition: int, offset: int, value: bytes | None, reason: str) -> None:
         headers = [
             ("reason", reason.encode()),
             ("source", f"{self._source_topic}/{partition}/{offset}".encode()),
         ]
+        assert self._producer is not None, "KafkaDeadLetters used before start()"
         await self._producer.send_and_wait(self.topic, value or b"", headers=headers)
 
 
@@ -32,6 +47,12 @@ class LoggedDeadLetters:
     def __init__(self, keep: int = 100) -> None:
         self.keep = keep
         self.recent: list[tuple[int, str]] = []
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
 
     async def send(self, partition: int, offset: int, value: bytes | None, reason: str) -> None:
         log.warning("dead letter at offset %d: %s", offset, reason)

@@ -20,10 +20,22 @@ class _Listener(ConsumerRebalanceListener):
 class KafkaSource:
     def __init__(self, bootstrap_servers: str, topic: str, group: str) -> None:
         self.topic = topic
+        self._bootstrap = bootstrap_servers
+        self._group = group
+        self._consumer: AIOKafkaConsumer | None = None
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise RuntimeError("KafkaSource used before start()")
+        return self._consumer
+
+    async def start(self, on_assigned: PartitionsChanged, on_revoked: PartitionsChanged) -> None:
+        # aiokafka clients bind to the running loop, so they are made here, not in __init__.
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=group,
-            client_id=f"{group}-consumer",
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group,
+            client_id=f"{self._group}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             session_timeout_ms=10_000,
@@ -31,16 +43,15 @@ class KafkaSource:
             max_poll_interval_ms=300_000,
             fetch_max_wait_ms=200,
         )
-
-    async def start(self, on_assigned: PartitionsChanged, on_revoked: PartitionsChanged) -> None:
         self._consumer.subscribe([self.topic], listener=_Listener(on_assigned, on_revoked))
         await self._consumer.start()
 
     async def stop(self) -> None:
-        await self._consumer.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()
 
     async def poll(self, timeout_s: float, max_records: int) -> list[Message]:
-        fetched = await self._consumer.getmany(
+        fetched = await self.consumer.getmany(
             timeout_ms=int(timeout_s * 1000), max_records=max_records
         )
         return [
@@ -50,15 +61,15 @@ class KafkaSource:
         ]
 
     async def commit(self, offsets: dict[int, int]) -> None:
-        await self._consumer.commit(
+        await self.consumer.commit(
             {TopicPartition(self.topic, p): offset for p, offset in offsets.items()}
         )
 
     async def committed(self, partition: int) -> int | None:
-        return await self._consumer.committed(TopicPartition(self.topic, partition))
+        return await self.consumer.committed(TopicPartition(self.topic, partition))
 
     def pause(self) -> None:
-        self._consumer.pause(*self._consumer.assignment())
+        self.consumer.pause(*self.consumer.assignment())
 
     def resume(self) -> None:
-        self._consumer.resume(*self._consumer.assignment())
+        self.consumer.resume(*self.consumer.assignment())

@@ -60,7 +60,8 @@ class Server:
         self.log = log
 
     def stop(self, timeout: float = 30) -> int:
-        """SIGTERM (graceful drain), then SIGKILL if it does not exit in time."""
+        """SIGTERM (graceful drain), then SIGKILL if it does not exit in time. Returns
+        the exit status (uvicorn re-raises SIGTERM after its graceful shutdown: -15)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -69,6 +70,9 @@ class Server:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+    def stopped_cleanly(self) -> bool:
+        return self.stop() in (0, -signal.SIGTERM) and "stopped cleanly" in self.log.read_text()
 
 
 @contextmanager
@@ -158,3 +162,48 @@ def make_beacon(site: str = "demo", **overrides: object) -> dict:
     }
     beacon.update(overrides)
     return beacon
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def page_server(pages: dict[str, str]) -> Iterator[str]:
+    """Serve fixed HTML pages on a free 127.0.0.1 port, in a thread; yields the origin."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path.split("?")[0])
+            if body is None:
+                self.send_error(404)
+                return
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

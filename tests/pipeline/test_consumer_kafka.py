@@ -184,15 +184,12 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     good = records_for(site, 2)
     await produce(kafka, topic, site, [good[0], b"{not json", good[1]])
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
-    await producer.start()
-    dead_letters = KafkaDeadLetters(producer, topic, f"{topic}.dlq")
+    dead_letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
     pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), dead_letters)
     task = asyncio.create_task(pipeline.run())
     await wait_for_rows(store, site, 2)
     pipeline.stop()
     await task
-    await producer.stop()
 
     dlq = AIOKafkaConsumer(
         f"{topic}.dlq", bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None

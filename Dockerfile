@@ -1,0 +1,20 @@
+# The one image for every role: `rum collector`, `rum pipeline`, `rum migrate`, `rum run`.
+FROM node:20-bookworm-slim AS snippet
+WORKDIR /src
+COPY js/package.json js/package-lock.json js/
+RUN npm ci --prefix js --no-audit --no-fund
+COPY js js
+RUN mkdir -p beacon/static && npm run --prefix js build
+
+FROM python:3.11-slim-bookworm
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY beacon beacon
+COPY pipeline pipeline
+COPY --from=snippet /src/beacon/static/rum.js beacon/static/rum.js
+RUN pip install --no-cache-dir . && useradd --system rum
+USER rum
+ENV RUM_HOST=0.0.0.0
+EXPOSE 8080
+ENTRYPOINT ["rum"]
+CMD ["run"]

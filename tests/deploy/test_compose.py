@@ -1,0 +1,67 @@
+"""docker-compose.yml cannot run here (no Docker engine), so its structure is checked:
+every service, image and setting the many-machines layout needs."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from beacon.settings import Settings
+from beacon.sites import SiteRegistry
+from tests.support import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_the_stack_has_kafka_clickhouse_migrate_collector_and_pipeline():
+    assert set(SERVICES) >= {"kafka", "clickhouse", "migrate", "collector", "pipeline"}
+    assert SERVICES["kafka"]["image"].startswith("apache/kafka:")
+    assert SERVICES["clickhouse"]["image"].startswith("clickhouse/clickhouse-server:")
+
+
+def test_kafka_runs_in_kraft_mode():
+    env = SERVICES["kafka"]["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+
+
+@pytest.mark.parametrize("role", ["migrate", "collector", "pipeline"])
+def test_each_role_runs_the_one_image_with_the_shared_settings(role):
+    service = SERVICES[role]
+    assert service["build"] == "." and service["command"] == [role]
+    env = service["environment"]
+    assert env["RUM_TRANSPORT"] == "kafka://kafka:9092"
+    assert env["RUM_STORE"].startswith("http://") and env["RUM_STORE"].endswith("@clickhouse:8123")
+    known = {f"RUM_{name.upper()}" for name in Settings.__dataclass_fields__}
+    assert set(env) <= known, f"unknown settings: {set(env) - known}"
+
+
+def test_roles_start_only_after_a_successful_migration():
+    assert SERVICES["migrate"]["depends_on"] == {
+        "kafka": {"condition": "service_healthy"},
+        "clickhouse": {"condition": "service_healthy"},
+    }
+    for role in ("collector", "pipeline"):
+        assert SERVICES[role]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
+def test_the_collector_is_published_and_drains_before_it_is_killed():
+    collector = SERVICES["collector"]
+    assert "8080:8080" in collector["ports"]
+    assert collector["environment"]["RUM_HOST"] == "0.0.0.0"
+    assert collector["stop_grace_period"] == "40s"
+
+
+def test_the_mounted_site_registry_parses():
+    sites = SiteRegistry.load(str(ROOT / "deploy" / "sites.toml"), "http://unused")
+    assert sites.get("demo") is not None
+
+
+def test_the_image_builds_the_snippet_and_runs_rum():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "npm run --prefix js build" in dockerfile
+    assert 'ENTRYPOINT ["rum"]' in dockerfile
+    assert Path(ROOT / "js" / "package-lock.json").is_file()
