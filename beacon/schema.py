@@ -1,7 +1,8 @@
 """The beacon wire contract, version 1 (documented in docs/beacon.md).
 
 The snippet posts one JSON object per beacon. Navigation marks keep the names of
-the W3C specification (camelCase) so the contract reads like the browser API.
+the W3C specification (camelCase) so the contract reads like the browser API; the
+other parts use short keys to keep the snippet and its payload small.
 """
 
 from typing import Annotated, Literal
@@ -9,34 +10,125 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from pipeline.records import Millis, NavigationTimings
+from pipeline.records import Bytes, Count, Label, Millis, NavigationTimings, Text
 
 EPOCH_MIN_MS = 1_500_000_000_000  # 2017: older clocks are broken, not old page views
 EPOCH_MAX_MS = 4_100_000_000_000  # 2099
+EpochMs = Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)]
+Ratio = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Selector = Annotated[str, Field(max_length=128)]
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
 class Navigation(NavigationTimings):
+    # The snippet sends the entry's own toJSON(): fields a browser adds over time
+    # (and the few we do not store) are ignored rather than refused.
     model_config = ConfigDict(
-        strict=True, extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+        strict=True, extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True
     )
 
     type: Literal["navigate", "reload", "back_forward", "prerender"] = "navigate"
 
 
-class Beacon(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+class LCP(Part):
+    v: Millis
+    el: Selector = ""
+    url: Text = ""
 
+
+class CLS(Part):
+    v: Ratio
+    el: Selector = ""
+
+
+class INP(Part):
+    v: Millis
+    type: Label = ""
+    el: Selector = ""
+    delay: Millis = 0
+    proc: Millis = 0
+    pres: Millis = 0
+
+
+class LongTasks(Part):
+    n: Count
+    ms: Millis
+
+
+class Error(Part):
+    m: Text
+    s: Text = ""
+    l: Count = 0  # noqa: E741 - the wire key
+    c: Count = 0
+
+
+class ServerTiming(Part):
+    n: Label
+    d: Millis
+    desc: Annotated[str, Field(max_length=128)] = ""
+
+
+class ResourceSummary(Part):
+    i: Label
+    n: Count
+    bytes: Bytes
+    ms: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+    max: Millis
+    hit: Count
+    tp: Count
+
+
+class SlowResource(Part):
+    u: Text
+    i: Label
+    ms: Millis
+    bytes: Bytes
+
+
+class Resources(Part):
+    sum: Annotated[list[ResourceSummary], Field(max_length=32)] = []
+    slow: Annotated[list[SlowResource], Field(max_length=5)] = []
+
+
+class Context(Part):
+    ect: Label = ""
+    rtt: Millis | None = None
+    dl: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None
+    mem: Annotated[float, Field(ge=0, le=4096, allow_inf_nan=False)] | None = None
+    cpu: Annotated[int, Field(ge=0, le=4096)] | None = None
+    vw: Annotated[int, Field(ge=0, le=100_000)] = 0
+    vh: Annotated[int, Field(ge=0, le=100_000)] = 0
+    vis: Label = ""
+
+
+class Beacon(Part):
     v: Literal[1]
     site: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
     seq: Annotated[int, Field(ge=0, le=1000)] = 0
     url: Annotated[str, Field(min_length=8, max_length=4096, pattern=r"^https?://")]
     route: Annotated[str, Field(max_length=256)] | None = None
-    t: Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)]
+    t: EpochMs
     """The page's time origin (performance.timeOrigin), client epoch ms."""
-    sent: Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)] | None = (
-        None
-    )
+    sent: EpochMs | None = None
     """When the snippet sent this beacon (Date.now()), to correct client clock skew."""
+    view: Literal["soft", "bfcache"] | None = None
+    """A view that is not a document navigation: a route change, or a restore from
+    the back/forward cache. Absent for ordinary page loads."""
+    start: Millis = 0
+    """When a soft or restored view started, ms since the time origin."""
     nav: Navigation | None = None
+    ttfb: Millis | None = None
     fcp: Millis | None = None
+    lcp: LCP | None = None
+    cls: CLS | None = None
+    inp: INP | None = None
+    lt: LongTasks | None = None
+    err: Annotated[list[Error], Field(max_length=10)] = []
+    timings: Annotated[dict[Label, Millis], Field(max_length=20)] = {}
+    st: Annotated[list[ServerTiming], Field(max_length=20)] = []
+    res: Resources | None = None
+    ctx: Context | None = None

@@ -14,7 +14,7 @@ await build({
   bundle: true,
   minify: true,
   format: 'iife',
-  target: ['es2017'],
+  target: ['es2018'],
   legalComments: 'none',
   mangleProps: /_$/, // private names end in "_" and are shortened at build time
 });

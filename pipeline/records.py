@@ -1,8 +1,9 @@
 """The stored-row schema: what the collector publishes and the pipeline inserts.
 
 One Kafka message holds one or more records as newline-delimited JSON. A record's
-fields are the columns of its ClickHouse table, so the collector builds exactly
-what will be stored and the pipeline only re-validates and orders columns.
+scalar fields are the columns of `rum.page_views`; its lists are rows of the child
+tables (server timings, errors, resources), so the collector builds exactly what will
+be stored and the pipeline only re-validates and orders columns.
 """
 
 from typing import Annotated, Literal
@@ -14,17 +15,21 @@ MAX_MS = 3_600_000.0
 
 Millis = Annotated[float, Field(ge=0, le=MAX_MS, allow_inf_nan=False)]
 Bytes = Annotated[int, Field(ge=0, le=10_000_000_000)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Label = Annotated[str, Field(max_length=64)]
+Text = Annotated[str, Field(max_length=512)]
 
 
-class NavigationTimings(BaseModel):
+class Row(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class NavigationTimings(Row):
     """Navigation Timing Level 2 marks, in ms since the navigation's time origin.
 
     0 means "did not happen" (no redirect, a reused connection, the page was hidden
     before load), exactly as the specification reports it.
     """
-
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
     worker_start: Millis = 0
     redirect_start: Millis = 0
@@ -57,8 +62,46 @@ class NavigationTimings(BaseModel):
 NAVIGATION_TIMINGS = tuple(NavigationTimings.model_fields)
 
 
+class ServerTimingRow(Row):
+    """One Server-Timing metric of the document: a row of `rum.server_timings`."""
+
+    name: Label
+    duration: Millis
+    description: Annotated[str, Field(max_length=128)] = ""
+
+
+class ErrorRow(Row):
+    """An uncaught error or unhandled rejection: a row of `rum.errors`."""
+
+    message: Text
+    source: Text = ""
+    line: Count = 0
+    col: Count = 0
+
+
+class ResourceRow(Row):
+    """Resource Timing summed per initiator type: a row of `rum.resources`."""
+
+    initiator: Label
+    count: Count
+    transfer_bytes: Bytes
+    total_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    max_ms: Millis
+    cache_hits: Count
+    third_party: Count
+
+
+class SlowResourceRow(Row):
+    """One of the slowest resources of a page view: a row of `rum.slow_resources`."""
+
+    url: Text
+    initiator: Label
+    duration: Millis
+    transfer_bytes: Bytes
+
+
 class PageViewRecord(NavigationTimings):
-    """One page view (or a follow-up beacon of it): a row of `rum.page_views`."""
+    """One beacon of a page view: a row of `rum.page_views`, plus its child rows."""
 
     kind: Literal["page_view"] = "page_view"
     site: Label
@@ -71,7 +114,49 @@ class PageViewRecord(NavigationTimings):
     url: Annotated[str, Field(max_length=2048)]
     route: Annotated[str, Field(max_length=256)]
     navigation_type: Label = ""
+    view_start: Millis = 0
+    """When a soft (route change) or restored view started, ms since the time origin."""
+    ttfb: Millis | None = None
     fcp: Millis | None = None
+    lcp: Millis | None = None
+    lcp_element: Text = ""
+    lcp_url: Text = ""
+    cls: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    cls_target: Text = ""
+    inp: Millis | None = None
+    inp_type: Label = ""
+    inp_target: Text = ""
+    inp_input_delay: Millis | None = None
+    inp_processing: Millis | None = None
+    inp_presentation: Millis | None = None
+    long_tasks: Count = 0
+    long_task_ms: Millis = 0
+    effective_connection_type: Label = ""
+    rtt: Millis | None = None
+    downlink: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None
+    device_memory: Annotated[float, Field(ge=0, le=4096, allow_inf_nan=False)] | None = None
+    hardware_concurrency: Annotated[int, Field(ge=0, le=4096)] | None = None
+    viewport_width: Annotated[int, Field(ge=0, le=100_000)] = 0
+    viewport_height: Annotated[int, Field(ge=0, le=100_000)] = 0
+    visibility_at_load: Label = ""
+    timings: Annotated[dict[Label, Millis], Field(max_length=20)] = {}
+    """Custom timings set through the snippet's API (rum.timing, rum.time, rum.mark)."""
+    server_timings: Annotated[list[ServerTimingRow], Field(max_length=20)] = []
+    errors: Annotated[list[ErrorRow], Field(max_length=10)] = []
+    resources: Annotated[list[ResourceRow], Field(max_length=32)] = []
+    slow_resources: Annotated[list[SlowResourceRow], Field(max_length=5)] = []
 
 
-PAGE_VIEW_COLUMNS = tuple(name for name in PageViewRecord.model_fields if name != "kind")
+CHILD_TABLES = {
+    "server_timings": ServerTimingRow,
+    "errors": ErrorRow,
+    "resources": ResourceRow,
+    "slow_resources": SlowResourceRow,
+}
+"""Record list field → its table's row model; each child row also gets PARENT_COLUMNS."""
+
+PARENT_COLUMNS = ("site", "page_view_id", "seq", "ts", "route")
+
+PAGE_VIEW_COLUMNS = tuple(
+    name for name in PageViewRecord.model_fields if name != "kind" and name not in CHILD_TABLES
+)

@@ -8,7 +8,7 @@ views fed by it), so writing the same batch twice stores it once.
 from clickhouse_connect.driver.client import Client
 
 from pipeline.batching import Batch
-from pipeline.records import PAGE_VIEW_COLUMNS
+from pipeline.records import CHILD_TABLES, PAGE_VIEW_COLUMNS, PARENT_COLUMNS, PageViewRecord
 
 _INSERT_SETTINGS = {
     "deduplicate_blocks_in_dependent_materialized_views": 1,
@@ -41,12 +41,38 @@ class ClickHouseSink:
         return tuple(result.result_rows[0]) if result.result_rows else None  # type: ignore[return-value]
 
     def write(self, topic: str, batch: Batch) -> None:
+        """Insert the batch's page views, then its child rows, one insert per table.
+        Each insert carries the batch's token: after a crash part-way, the replay
+        skips the tables already written and fills in the rest."""
         if not batch.records:
             return
-        rows = [[getattr(r, c) for c in PAGE_VIEW_COLUMNS] for r in batch.records]
-        self.client.insert(
-            f"{self.database}.page_views",
-            rows,
-            column_names=PAGE_VIEW_COLUMNS,
-            settings={**_INSERT_SETTINGS, "insert_deduplication_token": dedup_token(topic, batch)},
+        settings = {**_INSERT_SETTINGS, "insert_deduplication_token": dedup_token(topic, batch)}
+        for table, columns, rows in table_rows(batch.records):
+            if rows:
+                self.client.insert(
+                    f"{self.database}.{table}", rows, column_names=columns, settings=settings
+                )
+
+
+CHILD_COLUMNS = {
+    field: PARENT_COLUMNS + tuple(model.model_fields) for field, model in CHILD_TABLES.items()
+}
+
+
+def table_rows(records: list[PageViewRecord]) -> list[tuple[str, tuple[str, ...], list[list]]]:
+    """(table, columns, rows) for every table a batch of records fills."""
+    tables = [
+        (
+            "page_views",
+            PAGE_VIEW_COLUMNS,
+            [[getattr(r, c) for c in PAGE_VIEW_COLUMNS] for r in records],
         )
+    ]
+    for field, columns in CHILD_COLUMNS.items():
+        rows = [
+            [*(getattr(record, c) for c in PARENT_COLUMNS), *child.model_dump().values()]
+            for record in records
+            for child in getattr(record, field)
+        ]
+        tables.append((field, columns, rows))
+    return tables

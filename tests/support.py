@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -166,33 +167,57 @@ def make_beacon(site: str = "demo", **overrides: object) -> dict:
 
 @contextmanager
 def chromium() -> Iterator:
-    """Debian's Chromium driven by Playwright (no browser download)."""
+    """Debian's Chromium driven by Playwright (no browser download), with the
+    back/forward cache on as in users' browsers (Playwright turns it off by default)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
         try:
             yield browser
         finally:
             browser.close()
 
 
+@dataclass(frozen=True)
+class Page:
+    body: str | bytes
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    delay_s: float = 0.0
+    """Wait before the first byte (a slow server)."""
+    content_type: str = "text/html; charset=utf-8"
+
+
 @contextmanager
-def page_server(pages: dict[str, str]) -> Iterator[str]:
-    """Serve fixed HTML pages on a free 127.0.0.1 port, in a thread; yields the origin."""
+def page_server(pages: dict[str, "str | Page"]) -> Iterator[str]:
+    """Serve pages on a free 127.0.0.1 port, in a thread; yields the origin. The dict
+    may be filled in after start."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self) -> None:
-            body = pages.get(self.path.split("?")[0])
-            if body is None:
+            page = pages.get(self.path.split("?")[0])
+            if page is None:
                 self.send_error(404)
                 return
-            data = body.encode()
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
+            if isinstance(page, str):
+                page = Page(page)
+            time.sleep(page.delay_s)
+            data = page.body.encode() if isinstance(page.body, str) else page.body
+            self.send_response(page.status)
+            self.send_header("content-type", page.content_type)
             self.send_header("content-length", str(len(data)))
+            self.send_header("cache-control", "no-store" if page.status != 200 else "max-age=0")
+            for name, value in page.headers:
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
@@ -207,3 +232,28 @@ def page_server(pages: dict[str, str]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_in_thread(app, port: int, timeout: float = 30) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a background thread of this process (so tests
+    can read the store it writes); always shut down when the block ends."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise AssertionError("in-process server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)

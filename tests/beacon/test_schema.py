@@ -70,13 +70,24 @@ def test_each_invalid_top_level_field_is_named(change, location):
         ({"responseStatus": 1000}, "nav.responseStatus"),
         ({"type": "teleport"}, "nav.type"),
         ({"nextHopProtocol": "h" * 100}, "nav.nextHopProtocol"),
-        ({"unknownMark": 1}, "nav.unknownMark"),
     ],
 )
 def test_each_invalid_navigation_field_is_named(change, location):
     beacon = make_beacon()
     beacon["nav"] = {**beacon["nav"], **change}
     assert location in error_locations(json.dumps(beacon))
+
+
+def test_navigation_fields_a_browser_adds_are_ignored_not_refused():
+    beacon = make_beacon()
+    beacon["nav"] = {
+        **beacon["nav"],
+        "name": "https://x.example/",
+        "entryType": "navigation",
+        "confidence": {"value": "high"},
+        "notRestoredReasons": None,
+    }
+    assert parse(beacon).nav is not None
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])

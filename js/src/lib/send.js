@@ -1,6 +1,5 @@
 // text/plain keeps the request "simple": no CORS preflight, and sendBeacon accepts it.
-export const send = (url, payload) => {
-  const body = JSON.stringify(payload);
+export const send = (url, body) => {
   if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return;
   fetch(url, {
     method: 'POST',

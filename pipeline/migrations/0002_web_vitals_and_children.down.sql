@@ -1,0 +1,29 @@
+DROP TABLE IF EXISTS rum.slow_resources;
+DROP TABLE IF EXISTS rum.resources;
+DROP TABLE IF EXISTS rum.errors;
+DROP TABLE IF EXISTS rum.server_timings;
+ALTER TABLE rum.page_views
+    DROP COLUMN IF EXISTS timings,
+    DROP COLUMN IF EXISTS visibility_at_load,
+    DROP COLUMN IF EXISTS viewport_height,
+    DROP COLUMN IF EXISTS viewport_width,
+    DROP COLUMN IF EXISTS hardware_concurrency,
+    DROP COLUMN IF EXISTS device_memory,
+    DROP COLUMN IF EXISTS downlink,
+    DROP COLUMN IF EXISTS rtt,
+    DROP COLUMN IF EXISTS effective_connection_type,
+    DROP COLUMN IF EXISTS long_task_ms,
+    DROP COLUMN IF EXISTS long_tasks,
+    DROP COLUMN IF EXISTS inp_presentation,
+    DROP COLUMN IF EXISTS inp_processing,
+    DROP COLUMN IF EXISTS inp_input_delay,
+    DROP COLUMN IF EXISTS inp_target,
+    DROP COLUMN IF EXISTS inp_type,
+    DROP COLUMN IF EXISTS inp,
+    DROP COLUMN IF EXISTS cls_target,
+    DROP COLUMN IF EXISTS cls,
+    DROP COLUMN IF EXISTS lcp_url,
+    DROP COLUMN IF EXISTS lcp_element,
+    DROP COLUMN IF EXISTS lcp,
+    DROP COLUMN IF EXISTS ttfb,
+    DROP COLUMN IF EXISTS view_start;
