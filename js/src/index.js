@@ -94,37 +94,45 @@ try {
   raiseResourceBuffer();
   onHidden(flush);
   onErrors((error, max) => view.err.length < max && view.err.push(error));
-  onFCP((value) => (view.fcp = value), activationStart);
-  onLCP((value) => (view.lcp = value), activationStart);
-  const resetCLS = onCLS((value) => (view.cls = value));
-  const resetINP = onINP((value) => (view.inp = value));
-  const resetLongTasks = onLongTasks((value) => (view.lt = value));
 
-  const restart = (kind, start) => {
-    flush();
-    resetCLS();
-    resetINP();
-    resetLongTasks();
-    newView(kind, start);
+  // Observers are buffered, so they see what happened before they were made: make
+  // them after the page's own load, off its critical path.
+  const measure = () => {
+    onFCP((value) => (view.fcp = value), activationStart);
+    onLCP((value) => (view.lcp = value), activationStart);
+    const resetCLS = onCLS((value) => (view.cls = value));
+    const resetINP = onINP((value) => (view.inp = value));
+    const resetLongTasks = onLongTasks((value) => (view.lt = value));
+
+    const restart = (kind, start) => {
+      flush();
+      resetCLS();
+      resetINP();
+      resetLongTasks();
+      newView(kind, start);
+    };
+
+    onRouteChange(() => restart('soft', performance.now()));
+    addEventListener(
+      'pageshow',
+      safe((event) => {
+        if (!event.persisted) return;
+        // Restored from the back/forward cache: a new view whose first paint is the
+        // next frame after the restore, as web-vitals measures it.
+        restart('bfcache', event.timeStamp);
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            view.fcp = round(performance.now() - event.timeStamp);
+            view.lcp = { v: view.fcp };
+          })
+        );
+      }),
+      true
+    );
   };
-
-  onRouteChange(() => restart('soft', performance.now()));
-  addEventListener(
-    'pageshow',
-    safe((event) => {
-      if (!event.persisted) return;
-      // Restored from the back/forward cache: a new view whose first paint is the
-      // next frame after the restore, as web-vitals measures it.
-      restart('bfcache', event.timeStamp);
-      requestAnimationFrame(() =>
-        requestAnimationFrame(() => {
-          view.fcp = round(performance.now() - event.timeStamp);
-          view.lcp = { v: view.fcp };
-        })
-      );
-    }),
-    true
-  );
+  const later = safe(() => setTimeout(safe(measure)));
+  if (document.readyState == 'complete') later();
+  else addEventListener('load', later);
 
   const timing = (name, ms) => {
     view.timings[String(name).slice(0, 64)] = round(ms);
