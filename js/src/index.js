@@ -22,13 +22,9 @@ import { context } from './context.js';
 const LIMIT = 60000; // stay under the 64 KiB keepalive budget
 
 try {
-  const script = document.currentScript;
-  const config = readConfig(script);
-  const sample = Math.min(Math.max(parseFloat((script && script.dataset.sample) || 1), 0), 1);
-  const debug = script && script.dataset.debug != null;
-  const entry = performance.getEntriesByType('navigation')[0] || {};
-  const activationStart = entry.activationStart || 0;
+  const config = readConfig(document.currentScript);
   const visibilityAtLoad = document.visibilityState;
+  const navEntry = () => performance.getEntriesByType('navigation')[0] || {};
   let view;
 
   const newView = (kind, start = 0) => {
@@ -39,7 +35,7 @@ try {
       start,
       url: location.href,
       route: config.route,
-      sampled: Math.random() < sample,
+      sampled: Math.random() < config.sample,
       timings: {},
       err: [],
       sentErr: 0,
@@ -62,6 +58,7 @@ try {
         beacon.view = v.kind;
         beacon.start = round(v.start);
       } else {
+        const entry = navEntry();
         beacon.nav = navigation(entry);
         beacon.ttfb = ttfb(entry);
         beacon.st = serverTiming(entry);
@@ -84,7 +81,7 @@ try {
       delete beacon[bulky];
       body = JSON.stringify(beacon);
     }
-    if (debug) console.debug('rum', beacon);
+    if (config.debug) console.debug('rum', beacon);
     send(config.endpoint, body);
     view.sentErr = view.err.length;
     view.seq++;
@@ -98,6 +95,7 @@ try {
   // Observers are buffered, so they see what happened before they were made: make
   // them after the page's own load, off its critical path.
   const measure = () => {
+    const activationStart = navEntry().activationStart || 0;
     onFCP((value) => (view.fcp = value), activationStart);
     onLCP((value) => (view.lcp = value), activationStart);
     const resetCLS = onCLS((value) => (view.cls = value));

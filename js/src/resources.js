@@ -3,8 +3,10 @@ import { bareUrl } from './lib/url.js';
 
 // Resource Timing, summarised per initiator type (count, bytes, total and max
 // duration, cache hits, third-party count), plus the five slowest resources.
+// Raised only when the default buffer (250) fills, which the browser announces.
 export const raiseResourceBuffer = () =>
-  performance.setResourceTimingBufferSize && performance.setResourceTimingBufferSize(1000);
+  performance.addEventListener &&
+  performance.addEventListener('resourcetimingbufferfull', () => performance.setResourceTimingBufferSize(1000));
 
 const site = (host) => host.split('.').slice(-2).join('.');
 
@@ -21,7 +23,7 @@ export const resources = (since, endpoint) => {
     s.ms += e.duration;
     s.max = Math.max(s.max, e.duration);
     if (e.transferSize == 0 && e.decodedBodySize > 0) s.hit++;
-    if (site(new URL(e.name).hostname) != site(location.hostname)) s.tp++;
+    if (site(e.name.split('/')[2] || '') != site(location.host)) s.tp++;
   }
   const sum = Object.values(byType).map((s) => ((s.ms = round(s.ms)), (s.max = round(s.max)), s));
   const slow = all
