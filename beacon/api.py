@@ -45,16 +45,18 @@ def parse_window(params: dict[str, str], now: datetime) -> Window:
     return Window(start.astimezone(UTC), end.astimezone(UTC), bucket)
 
 
+def bearer_matches(request: Request, token: str) -> bool:
+    given = request.headers.get("authorization", "").removeprefix("Bearer ")
+    return hmac.compare_digest(given.encode(), token.encode())
+
+
 class PercentilesEndpoint:
     def __init__(self, store: Client | None, token: str) -> None:
         self.store = store
         self.token = token
 
     def _authorised(self, request: Request) -> bool:
-        if not self.token:
-            return True
-        given = request.headers.get("authorization", "").removeprefix("Bearer ")
-        return hmac.compare_digest(given.encode(), self.token.encode())
+        return not self.token or bearer_matches(request, self.token)
 
     async def get(self, request: Request) -> JSONResponse:
         try:

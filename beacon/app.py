@@ -1,5 +1,6 @@
 """The collector's app factory: everything it uses is passed in."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -12,11 +13,17 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from beacon.api import PercentilesEndpoint
+from beacon.api import PercentilesEndpoint, bearer_matches
+from beacon.clients import parse_networks
 from beacon.collect import CollectEndpoint
+from beacon.geo import CountryLookup
+from beacon.ingest import Ingestion
+from beacon.limits import RecentKeys, TokenBuckets
+from beacon.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from beacon.metrics import CollectorMetrics
 from beacon.publishers import Publisher
 from beacon.settings import PACKAGE_DIR, Settings
-from beacon.sites import SiteRegistry
+from beacon.sites import SiteFile, SiteRegistry
 from beacon.snippet import SnippetEndpoint
 
 log = logging.getLogger("rum.collector")
@@ -36,14 +43,45 @@ def create_app(
     settings: Settings,
     *,
     publisher: Publisher,
-    sites: SiteRegistry,
+    sites: SiteRegistry | SiteFile,
     store: Client | None = None,
     services: Sequence[Service] = (),
     demo: bool = False,
+    geo: CountryLookup | None = None,
 ) -> Starlette:
-    collect = CollectEndpoint(sites, publisher, settings.body_limit)
+    def current_sites() -> SiteRegistry:
+        return sites.current if isinstance(sites, SiteFile) else sites
+
+    metrics = CollectorMetrics(lambda: publisher.depth)
+    ingestion = Ingestion(
+        current_sites,
+        geo=geo,
+        recent=RecentKeys(settings.recent_beacons),
+        site_limits=TokenBuckets(settings.rate_per_site, 2 * settings.rate_per_site, 10_000),
+    )
+    collect = CollectEndpoint(
+        ingestion,
+        publisher,
+        metrics,
+        settings.body_limit,
+        ip_limits=TokenBuckets(settings.rate_per_ip, 2 * settings.rate_per_ip),
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+    )
     snippet = SnippetEndpoint(settings.snippet_path, settings.snippet_max_age)
     percentiles = PercentilesEndpoint(store, settings.api_token)
+
+    async def prometheus(request: Request) -> Response:
+        if settings.metrics_token and not bearer_matches(request, settings.metrics_token):
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    async def reload_sites() -> None:
+        while isinstance(sites, SiteFile):
+            await asyncio.sleep(settings.sites_reload_s)
+            try:
+                sites.refresh()
+            except OSError as error:
+                log.error("site registry %s unreadable: %s", sites.path, error)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -66,9 +104,11 @@ def create_app(
         for service in services:
             await service.start()
         await publisher.start()
+        reloader = asyncio.create_task(reload_sites(), name="reload-sites")
         try:
             yield
         finally:
+            reloader.cancel()
             # Publisher first: what it holds drains into the transport, then the
             # services (the pipeline) drain the transport into the store.
             await publisher.stop()
@@ -90,6 +130,7 @@ def create_app(
         Route("/rum.js", snippet.get, methods=["GET", "HEAD"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", prometheus),
         Route("/api/v1/percentiles", percentiles.get),
     ]
     if demo:

@@ -9,6 +9,7 @@ import sys
 import uvicorn
 
 from beacon.app import create_app
+from beacon.geo import CountryLookup
 from beacon.runtime import (
     MEMORY,
     check_transport,
@@ -18,7 +19,7 @@ from beacon.runtime import (
     publisher_and_pipeline,
 )
 from beacon.settings import Settings
-from beacon.sites import SiteRegistry
+from beacon.sites import SiteFile
 from pipeline.migrate import migrate_down, migrate_up
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
@@ -37,6 +38,10 @@ def serve(settings: Settings, app) -> None:
     )
 
 
+def geo_lookup(settings: Settings) -> CountryLookup | None:
+    return CountryLookup(settings.geoip_db) if settings.geoip_db else None
+
+
 def setup(settings: Settings) -> None:
     """Schema migrations, and the Kafka topics when the transport is Kafka."""
     applied = migrate_up(open_store(settings.store))
@@ -51,10 +56,16 @@ def setup(settings: Settings) -> None:
 def cmd_run(settings: Settings) -> None:
     setup(settings)
     store = open_store(settings.store)
-    sites = SiteRegistry.load(settings.sites_file, settings.base_url)
+    sites = SiteFile(settings.sites_file, settings.base_url)
     publisher, service = publisher_and_pipeline(settings, store)
     app = create_app(
-        settings, publisher=publisher, sites=sites, store=store, services=[service], demo=True
+        settings,
+        publisher=publisher,
+        sites=sites,
+        store=store,
+        services=[service],
+        demo=True,
+        geo=geo_lookup(settings),
     )
     where = "in-process queue" if settings.transport == MEMORY else settings.transport
     print(f"rum: collector + pipeline on {where}, store {settings.store}", flush=True)
@@ -69,8 +80,14 @@ def cmd_run(settings: Settings) -> None:
 def cmd_collector(settings: Settings) -> None:
     # The embedded engine belongs to the pipeline process; only a server is shared.
     store = open_store(settings.store) if settings.store.startswith("http") else None
-    sites = SiteRegistry.load(settings.sites_file, settings.base_url)
-    app = create_app(settings, publisher=kafka_publisher(settings), sites=sites, store=store)
+    sites = SiteFile(settings.sites_file, settings.base_url)
+    app = create_app(
+        settings,
+        publisher=kafka_publisher(settings),
+        sites=sites,
+        store=store,
+        geo=geo_lookup(settings),
+    )
     serve(settings, app)
 
 

@@ -7,7 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from beacon.body import read_limited
-from beacon.ingest import Received, Rejected, ingest
+from beacon.clients import Network, client_ip
+from beacon.ingest import Ingestion, Received, Rejected, rate_limited
+from beacon.limits import TokenBuckets
+from beacon.metrics import CollectorMetrics
 from beacon.publishers import Backpressure, Publisher
 from beacon.sites import SiteRegistry
 
@@ -21,7 +24,9 @@ def cors_headers(origin: str | None, sites: SiteRegistry) -> dict[str, str]:
     return {"vary": "Origin"}
 
 
-def rejection(error: Rejected, headers: dict[str, str]) -> JSONResponse:
+def rejection(error: Rejected, headers: dict[str, str]) -> Response:
+    if error.status == 204:
+        return Response(status_code=204, headers=headers)
     content: dict[str, object] = {"error": error.reason}
     if error.detail is not None:
         content["detail"] = error.detail
@@ -29,36 +34,69 @@ def rejection(error: Rejected, headers: dict[str, str]) -> JSONResponse:
 
 
 class CollectEndpoint:
-    def __init__(self, sites: SiteRegistry, publisher: Publisher, body_limit: int) -> None:
-        self.sites = sites
+    def __init__(
+        self,
+        ingestion: Ingestion,
+        publisher: Publisher,
+        metrics: CollectorMetrics,
+        body_limit: int,
+        ip_limits: TokenBuckets,
+        trusted_proxies: tuple[Network, ...] = (),
+    ) -> None:
+        self.ingestion = ingestion
         self.publisher = publisher
+        self.metrics = metrics
         self.body_limit = body_limit
+        self.ip_limits = ip_limits
+        self.trusted_proxies = trusted_proxies
 
     async def post(self, request: Request) -> Response:
-        origin = request.headers.get("origin")
-        headers = cors_headers(origin, self.sites)
+        headers = request.headers
+        origin = headers.get("origin")
+        cors = cors_headers(origin, self.ingestion.sites())
         try:
-            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if media_type not in ACCEPTED_TYPES:
-                raise Rejected(415, "unsupported_media_type", {"accepted": list(ACCEPTED_TYPES)})
-            body = await read_limited(request, self.body_limit)
-            record = ingest(Received(body, origin, int(time.time() * 1000)), self.sites)
+            received = await self._receive(request, origin)
+            if not self.publisher.has_room:
+                raise Backpressure
+            record = self.ingestion(received)
             self.publisher.publish(record.site.encode(), orjson.dumps(record.model_dump()))
         except Rejected as error:
-            return rejection(error, headers)
+            self.metrics.dropped.labels(error.reason).inc()
+            if error.status == 429:
+                self.metrics.rate_limited.labels(error.reason.removeprefix("rate_limited_")).inc()
+                cors["retry-after"] = str(error.detail["retry_after"])  # type: ignore[index]
+            return rejection(error, cors)
         except Backpressure:
-            headers["retry-after"] = RETRY_AFTER_S
-            return JSONResponse({"error": "overloaded"}, status_code=503, headers=headers)
-        return Response(status_code=204, headers=headers)
+            self.metrics.dropped.labels("overloaded").inc()
+            cors["retry-after"] = RETRY_AFTER_S
+            return JSONResponse({"error": "overloaded"}, status_code=503, headers=cors)
+        self.metrics.accepted.labels(record.site).inc()
+        self.metrics.bytes.inc(len(received.body))
+        return Response(status_code=204, headers=cors)
+
+    async def _receive(self, request: Request, origin: str | None) -> Received:
+        headers = request.headers
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in ACCEPTED_TYPES:
+            raise Rejected(415, "unsupported_media_type", {"accepted": list(ACCEPTED_TYPES)})
+        peer = request.client.host if request.client else None
+        address = client_ip(peer, headers.get("x-forwarded-for"), self.trusted_proxies)
+        if wait := self.ip_limits.take(address, time.monotonic()):
+            raise rate_limited("ip", wait)
+        body = await read_limited(request, self.body_limit)
+        return Received(
+            body, origin, int(time.time() * 1000), headers.get("user-agent", ""), address
+        )
 
     async def preflight(self, request: Request) -> Response:
         origin = request.headers.get("origin")
-        if not origin or not self.sites.knows_origin(origin):
+        sites = self.ingestion.sites()
+        if not origin or not sites.knows_origin(origin):
             return JSONResponse({"error": "origin_not_allowed"}, status_code=403)
         return Response(
             status_code=204,
             headers={
-                **cors_headers(origin, self.sites),
+                **cors_headers(origin, sites),
                 "access-control-allow-methods": "POST",
                 "access-control-allow-headers": "content-type",
                 "access-control-max-age": "86400",

@@ -1,4 +1,5 @@
-"""Enrichment: pure functions that turn what a browser sent into what is stored."""
+"""Enrichment: pure functions that turn what a browser sent into what is stored
+(routes are in beacon/routes.py, user agents in beacon/agents.py)."""
 
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,13 +18,6 @@ def normalise_url(url: str, keep_query: bool) -> str:
             "",
         )
     )
-
-
-def route_of(url: str, explicit: str | None) -> str:
-    """The page group a view is counted under: the snippet's name, else the URL path."""
-    if explicit:
-        return explicit
-    return urlsplit(url).path or "/"
 
 
 def corrected_start(client_origin_ms: float, client_now_ms: float | None, received_ms: int) -> int:

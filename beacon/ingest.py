@@ -1,14 +1,25 @@
-"""Ingestion as named steps: shape, site, origin, then enrichment into a stored record.
+"""Ingestion as named steps: shape, site, origin, semantics, sampling, duplicates, then
+enrichment into a stored record.
 
-Each step either passes the beacon on or raises `Rejected` with a typed reason,
-which the HTTP layer turns into a status and the metrics count.
+Each step either passes the beacon on or raises `Rejected` with a typed reason, which
+the HTTP layer turns into a status and the metrics count. The steps are pure functions
+of their inputs; `Ingestion` only holds what they need between beacons.
 """
 
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from beacon.enrich import corrected_start, normalise_url, route_of
+from beacon.agents import Agent, classify
+from beacon.checks import MAX_SKEW_MS, clock_skew_ms, page_age_ms, timings_out_of_order
+from beacon.clients import truncate
+from beacon.enrich import corrected_start, normalise_url
+from beacon.geo import CountryLookup
+from beacon.limits import RecentKeys, TokenBuckets
+from beacon.routes import mask_emails, route_of
 from beacon.schema import Beacon, Context
 from beacon.sites import Site, SiteRegistry
 from pipeline.records import (
@@ -23,6 +34,9 @@ MAX_REPORTED_ERRORS = 5
 
 
 class Rejected(Exception):
+    """A beacon not stored, with the status to answer and a typed reason. A 204
+    (sampled out) is a drop the client should not retry, not an error."""
+
     def __init__(self, status: int, reason: str, detail: object = None) -> None:
         super().__init__(reason)
         self.status = status
@@ -35,6 +49,18 @@ class Received:
     body: bytes
     origin: str | None
     received_ms: int
+    user_agent: str = ""
+    client_ip: str = ""
+    """The full address: used for the country lookup here, never stored or published."""
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """What the collector knows about a beacon beside its body."""
+
+    agent: Agent
+    country: str = ""
+    network: str = ""
 
 
 def parse(body: bytes) -> Beacon:
@@ -60,8 +86,41 @@ def check_origin(site: Site, origin: str | None) -> None:
         raise Rejected(403, "origin_not_allowed")
 
 
-def enrich(beacon: Beacon, site: Site, received_ms: int) -> PageViewRecord:
-    url = normalise_url(beacon.url, site.keep_query)
+def check_semantics(beacon: Beacon, received_ms: int) -> None:
+    if beacon.nav is not None and (pair := timings_out_of_order(beacon.nav)):
+        raise Rejected(422, "timings_out_of_order", {"marks": pair})
+    if clock_skew_ms(beacon, received_ms) > MAX_SKEW_MS:
+        raise Rejected(422, "clock_skew")
+    if not 0 <= page_age_ms(beacon) <= MAX_SKEW_MS:
+        raise Rejected(422, "bad_time_origin")
+
+
+def check_sampled(beacon: Beacon, site: Site) -> None:
+    if not site.samples_in(beacon.id):
+        raise Rejected(204, "sampled_out")
+
+
+def rate_limited(scope: str, wait_s: float) -> Rejected:
+    return Rejected(429, f"rate_limited_{scope}", {"retry_after": max(1, math.ceil(wait_s))})
+
+
+def check_site_rate(site: Site, limits: TokenBuckets, now: float) -> None:
+    if wait := limits.take(site.key, now):
+        raise rate_limited("site", wait)
+
+
+def beacon_key(beacon: Beacon) -> str:
+    return f"{beacon.site}/{beacon.id}/{beacon.seq}"
+
+
+def check_duplicate(beacon: Beacon, recent: RecentKeys) -> None:
+    if recent.seen(beacon_key(beacon)):
+        raise Rejected(409, "duplicate")
+
+
+def enrich(beacon: Beacon, site: Site, received_ms: int, extra: Enrichment) -> PageViewRecord:
+    url = mask_emails(normalise_url(beacon.url, site.keep_query))
+    agent = extra.agent
     return PageViewRecord(
         **_navigation(beacon),
         **_vitals(beacon),
@@ -72,8 +131,16 @@ def enrich(beacon: Beacon, site: Site, received_ms: int) -> PageViewRecord:
         ts=corrected_start(beacon.t + beacon.start, beacon.sent, received_ms),
         received_at=received_ms,
         url=url[:2048],
-        route=route_of(url, beacon.route)[:256],
+        route=route_of(url, beacon.route, site.routes)[:256],
         view_start=beacon.start,
+        browser=agent.browser[:64],
+        browser_version=agent.browser_version[:64],
+        os=agent.os[:64],
+        device_class=agent.device_class,
+        is_bot=agent.is_bot,
+        counted=site.count_bots or not agent.is_bot,
+        country=extra.country,
+        client_network=extra.network,
         timings=beacon.timings,
         server_timings=[
             ServerTimingRow(name=t.n, duration=t.d, description=t.desc) for t in beacon.st
@@ -148,8 +215,31 @@ def _context(ctx: Context | None) -> dict[str, object]:
     }
 
 
-def ingest(received: Received, sites: SiteRegistry) -> PageViewRecord:
-    beacon = parse(received.body)
-    site = check_site(beacon, sites)
-    check_origin(site, received.origin)
-    return enrich(beacon, site, received.received_ms)
+class Ingestion:
+    """The steps in order, with the state they share between beacons."""
+
+    def __init__(
+        self,
+        sites: Callable[[], SiteRegistry],
+        geo: CountryLookup | None = None,
+        recent: RecentKeys | None = None,
+        site_limits: TokenBuckets | None = None,
+    ) -> None:
+        self.sites = sites
+        self.geo = geo
+        self.recent = recent or RecentKeys(100_000)
+        self.site_limits = site_limits or TokenBuckets(rate=1e9, burst=1e9)
+
+    def __call__(self, received: Received) -> PageViewRecord:
+        beacon = parse(received.body)
+        site = check_site(beacon, self.sites())
+        check_origin(site, received.origin)
+        check_semantics(beacon, received.received_ms)
+        check_sampled(beacon, site)
+        check_site_rate(site, self.site_limits, time.monotonic())
+        check_duplicate(beacon, self.recent)
+        return enrich(beacon, site, received.received_ms, self.enrichment(received))
+
+    def enrichment(self, received: Received) -> Enrichment:
+        country = self.geo.country(received.client_ip) if self.geo and received.client_ip else ""
+        return Enrichment(classify(received.user_agent), country, truncate(received.client_ip))

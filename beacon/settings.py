@@ -34,6 +34,24 @@ class Settings:
     snippet_max_age: int = 3_600
     api_token: str = ""
     """When set, the JSON API requires `Authorization: Bearer <token>`."""
+    metrics_token: str = ""
+    """When set, /metrics requires `Authorization: Bearer <token>`."""
+    sites_reload_s: int = 5
+    """How often the sites file is checked for changes."""
+    trusted_proxies: str = ""
+    """Comma-separated networks whose X-Forwarded-For is believed (none by default)."""
+    geoip_db: str = ""
+    """A MaxMind country or city database (.mmdb) for the country dimension."""
+    rate_per_ip: int = 20
+    """Beacons a second one client address may send (bursts of twice that)."""
+    rate_per_site: int = 20_000
+    """Beacons a second one site may send to this collector process."""
+    recent_beacons: int = 200_000
+    """How many recent beacon keys are remembered to refuse duplicates."""
+    bucky_path: str = "/bucky"
+    """Where the Bucky-compatible endpoints live (`{bucky_path}/v1/send`)."""
+    log_format: str = "json"
+    """`json` (one object per line) or `text`."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -139,6 +139,18 @@ class PageViewRecord(NavigationTimings):
     viewport_width: Annotated[int, Field(ge=0, le=100_000)] = 0
     viewport_height: Annotated[int, Field(ge=0, le=100_000)] = 0
     visibility_at_load: Label = ""
+    browser: Label = ""
+    browser_version: Label = ""
+    os: Label = ""
+    device_class: Label = ""
+    """desktop, mobile, tablet or bot."""
+    is_bot: bool = False
+    """A crawler, monitor or headless browser, by its user agent."""
+    counted: bool = True
+    """Whether the view feeds the rollups (bots only when their site counts them)."""
+    country: Annotated[str, Field(max_length=2)] = ""
+    client_network: Label = ""
+    """The client's /24 (IPv4) or /48 (IPv6) network; the full address is never stored."""
     timings: Annotated[dict[Label, Millis], Field(max_length=20)] = {}
     """Custom timings set through the snippet's API (rum.timing, rum.time, rum.mark)."""
     server_timings: Annotated[list[ServerTimingRow], Field(max_length=20)] = []

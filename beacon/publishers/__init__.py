@@ -21,5 +21,9 @@ class Publisher(Protocol):
     def ready(self) -> bool: ...
 
     @property
+    def has_room(self) -> bool:
+        """Whether publish() would accept one more message now."""
+
+    @property
     def depth(self) -> int:
         """Messages accepted but not yet delivered."""

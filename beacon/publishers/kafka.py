@@ -66,8 +66,12 @@ class KafkaPublisher:
         self._arrived.set()
 
     @property
+    def has_room(self) -> bool:
+        return len(self._buffer) < self.capacity
+
+    @property
     def ready(self) -> bool:
-        return self._connected and not self._stopping and len(self._buffer) < self.capacity
+        return self._connected and not self._stopping and self.has_room
 
     @property
     def depth(self) -> int:

@@ -21,8 +21,12 @@ class MemoryPublisher:
             raise Backpressure from None
 
     @property
-    def ready(self) -> bool:
+    def has_room(self) -> bool:
         return len(self.log) < self.log.capacity
+
+    @property
+    def ready(self) -> bool:
+        return self.has_room
 
     @property
     def depth(self) -> int:

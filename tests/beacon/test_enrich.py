@@ -2,7 +2,7 @@
 
 import pytest
 
-from beacon.enrich import corrected_start, normalise_url, route_of
+from beacon.enrich import corrected_start, normalise_url
 
 
 @pytest.mark.parametrize(
@@ -16,11 +16,6 @@ from beacon.enrich import corrected_start, normalise_url, route_of
 )
 def test_query_strings_and_fragments_are_dropped_unless_kept(url, keep_query, stored):
     assert normalise_url(url, keep_query) == stored
-
-
-def test_the_explicit_route_name_wins_over_the_path():
-    assert route_of("https://x.example/p/1", "product") == "product"
-    assert route_of("https://x.example/p/1", None) == "/p/1"
 
 
 def test_client_clock_skew_is_corrected_by_the_send_time():

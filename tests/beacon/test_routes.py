@@ -1,203 +1,38 @@
-"""Every route and status of the collector, on a tiny app built inline per test."""
+"""Routes (page groups) from URLs: identifiers become placeholders, site rules and
+explicit names win, so the route dimension stays small."""
 
-import json
-from pathlib import Path
+import re
 
-import orjson
 import pytest
-from starlette.testclient import TestClient
 
-from beacon.app import create_app
-from beacon.publishers.memory import MemoryPublisher
-from beacon.settings import Settings
-from beacon.sites import Site, SiteRegistry
-from pipeline.memory_log import MemoryLog
-from tests.support import make_beacon
-
-ORIGIN = "https://shop.example"
-SITES = SiteRegistry([Site("shop", frozenset({ORIGIN}))])
-
-
-def app_with(tmp_path: Path, capacity: int = 100, **settings: object):
-    snippet = tmp_path / "rum.js"
-    snippet.write_text("/* snippet */")
-    log = MemoryLog(capacity)
-    app = create_app(
-        Settings(snippet_path=str(snippet), **settings),  # type: ignore[arg-type]
-        publisher=MemoryPublisher(log),
-        sites=SITES,
-    )
-    return TestClient(app), log
-
-
-def post(client: TestClient, body: bytes | str, content_type: str = "text/plain", **headers: str):
-    return client.post(
-        "/v1/beacon",
-        content=body,
-        headers={"content-type": content_type, "origin": ORIGIN, **headers},
-    )
-
-
-@pytest.fixture
-def collector(tmp_path):
-    client, log = app_with(tmp_path)
-    with client:
-        yield client, log
-
-
-def test_a_valid_beacon_is_published_and_answered_204_with_cors(collector):
-    client, log = collector
-    beacon = make_beacon("shop")
-    response = post(client, json.dumps(beacon))
-    assert response.status_code == 204
-    assert response.headers["access-control-allow-origin"] == ORIGIN
-    (message,) = log.read(10)
-    record = orjson.loads(message.value)
-    assert record["page_view_id"] == beacon["id"]
-    assert record["url"] == "https://shop.example/products/42"
-
-
-def test_application_json_is_accepted_too(collector):
-    client, _ = collector
-    beacon = json.dumps(make_beacon("shop"))
-    assert post(client, beacon, "application/json; charset=utf-8").status_code == 204
-
-
-@pytest.mark.parametrize("content_type", ["image/png", "multipart/form-data", ""])
-def test_other_content_types_are_415(collector, content_type):
-    client, log = collector
-    response = post(client, json.dumps(make_beacon("shop")), content_type)
-    assert response.status_code == 415
-    assert response.json()["error"] == "unsupported_media_type"
-    assert len(log) == 0
-
-
-def test_invalid_beacons_are_400_with_a_reason(collector):
-    client, log = collector
-    response = post(client, json.dumps(make_beacon("shop", fcp="fast")))
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": "invalid_beacon",
-        "detail": [{"loc": "fcp", "msg": "Input should be a valid number"}],
-    }
-    assert len(log) == 0
-
-
-@pytest.mark.parametrize("body", [b"", b"{", b"\xff\xff", b"[1,2]", b'{"v":1}' * 3])
-def test_malformed_bodies_are_400(collector, body):
-    client, _ = collector
-    response = post(client, body)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_beacon"
-
-
-def test_bodies_over_the_limit_are_413_whether_declared_or_streamed(collector):
-    client, log = collector
-    big = b"x" * (64 * 1024 + 1)
-    assert post(client, big).status_code == 413
-
-    def chunks():
-        for _ in range(200):  # 10 MB, never declared up front
-            yield b"y" * 50_000
-
-    response = client.post(
-        "/v1/beacon", content=chunks(), headers={"content-type": "text/plain", "origin": ORIGIN}
-    )
-    assert response.status_code == 413
-    assert response.json() == {"error": "body_too_large", "detail": {"limit": 65536}}
-    assert len(log) == 0
-
-
-def test_unknown_sites_and_foreign_origins_are_403(collector):
-    client, _ = collector
-    assert post(client, json.dumps(make_beacon("other"))).status_code == 403
-    response = post(client, json.dumps(make_beacon("shop")), origin="https://evil.example")
-    assert response.status_code == 403
-    assert response.json()["error"] == "origin_not_allowed"
-    assert "access-control-allow-origin" not in response.headers
-
-
-def test_a_full_buffer_answers_503_with_retry_after(tmp_path):
-    client, log = app_with(tmp_path, capacity=2)
-    with client:
-        statuses = [post(client, json.dumps(make_beacon("shop"))).status_code for _ in range(3)]
-        assert statuses == [204, 204, 503]
-        assert client.get("/readyz").status_code == 503
-        full = post(client, json.dumps(make_beacon("shop")))
-        assert full.headers["retry-after"] and full.json() == {"error": "overloaded"}
-        log.commit(2)  # the pipeline caught up
-        assert client.get("/readyz").status_code == 200
-
-
-def test_preflight_allows_configured_origins_only(collector):
-    client, _ = collector
-    asked = {
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type",
-    }
-    ok = client.options("/v1/beacon", headers={"origin": ORIGIN, **asked})
-    assert ok.status_code == 204
-    assert ok.headers["access-control-allow-origin"] == ORIGIN
-    assert "POST" in ok.headers["access-control-allow-methods"]
-    refused = client.options("/v1/beacon", headers={"origin": "https://evil.example", **asked})
-    assert refused.status_code == 403
-
-
-def test_the_snippet_is_cacheable_and_revalidated_by_etag(collector):
-    client, _ = collector
-    first = client.get("/rum.js")
-    assert first.status_code == 200
-    assert first.headers["content-type"].startswith("text/javascript")
-    assert "max-age=3600" in first.headers["cache-control"]
-    again = client.get("/rum.js", headers={"if-none-match": first.headers["etag"]})
-    assert again.status_code == 304 and again.content == b""
-
-
-def test_a_missing_snippet_build_is_a_clear_404(tmp_path):
-    client = TestClient(
-        create_app(
-            Settings(snippet_path=str(tmp_path / "none.js")),
-            publisher=MemoryPublisher(MemoryLog(1)),
-            sites=SITES,
-        )
-    )
-    response = client.get("/rum.js")
-    assert response.status_code == 404 and response.json() == {"error": "snippet_not_built"}
-
-
-def test_health_and_readiness(collector):
-    client, _ = collector
-    assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"ready": True, "buffered": 0, "services": True}
-
-
-def test_unknown_paths_and_methods_answer_json(collector):
-    client, _ = collector
-    assert client.get("/nope").json() == {"error": "Not Found"}
-    assert client.get("/v1/beacon").status_code == 405
+from beacon.routes import RouteRule, mask_emails, route_of
 
 
 @pytest.mark.parametrize(
-    ("query", "reason"),
+    ("path", "route"),
     [
-        ("site=a%20b", "bad_site"),
-        ("site=shop&metric=cpu", "bad_metric"),
-        ("site=shop&from=yesterday", "bad_time"),
-        ("site=shop&from=1700000000&to=1600000000", "bad_range"),
-        ("site=shop&from=1600000000&to=1700000000", "bad_range"),
-        ("site=shop&bucket=5", "bad_bucket"),
+        ("/", "/"),
+        ("/products/42", "/products/:id"),
+        ("/users/1234/orders/9f8e2c1a-1b2c-4d5e-8f90-0a1b2c3d4e5f", "/users/:id/orders/:uuid"),
+        ("/assets/0cc175b9c0f1b6a831c399e269772661/app.js", "/assets/:hash/app.js"),
+        ("/unsubscribe/jane.doe@example.com", "/unsubscribe/:email"),
+        ("/reset/k8s9QzX2mPq7Lr4Tn6Vw1Yb3Hd5Fg0Js", "/reset/:token"),
+        ("/blog/how-we-measure-web-vitals", "/blog/how-we-measure-web-vitals"),
+        ("/v2/docs", "/v2/docs"),
     ],
 )
-def test_the_percentile_api_rejects_bad_parameters(tmp_path, query, reason):
-    app = create_app(
-        Settings(snippet_path=str(tmp_path / "rum.js")),
-        publisher=MemoryPublisher(MemoryLog(1)),
-        sites=SITES,
-        store=object(),  # type: ignore[arg-type]  # never queried: input is checked first
+def test_identifiers_in_paths_become_placeholders(path, route):
+    assert route_of(f"https://x.example{path}", None) == route
+
+
+def test_a_sites_rule_wins_over_placeholders_and_an_explicit_name_over_both():
+    rules = (RouteRule(re.compile(r"^/products/[^/]+$"), "/products/:slug"),)
+    assert route_of("https://x.example/products/red-shoes", None, rules) == "/products/:slug"
+    assert route_of("https://x.example/products/42", "product", rules) == "product"
+
+
+def test_emails_are_masked_in_stored_urls():
+    assert (
+        mask_emails("https://x.example/u/jane@example.com/edit")
+        == "https://x.example/u/:email/edit"
     )
-    response = TestClient(app).get(f"/api/v1/percentiles?{query}")
-    assert response.status_code == 400 and response.json()["error"] == reason
-
-
-def test_the_percentile_api_requires_the_token_when_one_is_set(tmp_path):
-    client, _ = app_with(tmp_path, api_token="s3cret")
-    assert client.get("/api/v1/percentiles?site=shop").status_code == 401

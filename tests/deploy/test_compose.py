@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from beacon.settings import Settings
-from beacon.sites import SiteRegistry
+from beacon.sites import SiteFile
 from tests.support import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -56,8 +56,8 @@ def test_the_collector_is_published_and_drains_before_it_is_killed():
 
 
 def test_the_mounted_site_registry_parses():
-    sites = SiteRegistry.load(str(ROOT / "deploy" / "sites.toml"), "http://unused")
-    assert sites.get("demo") is not None
+    sites = SiteFile(str(ROOT / "deploy" / "sites.toml"), "http://unused").current
+    assert sites.get("demo") is not None and sites.get("example") is not None
 
 
 def test_the_image_builds_the_snippet_and_runs_rum():

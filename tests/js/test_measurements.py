@@ -78,7 +78,7 @@ def collector(store, origin):
     app = create_app(
         settings,
         publisher=MemoryPublisher(memory_log),
-        sites=SiteRegistry([Site(SITE, frozenset({origin}))]),
+        sites=SiteRegistry([Site(SITE, frozenset({origin}), count_bots=True)]),
         store=store,
         services=[pipeline_service(settings, store, memory_log)],
     )
@@ -204,7 +204,8 @@ def test_inp_is_the_slow_click_with_its_phases(store, collector, origin, browser
     path = add_page(collector, body=body)
     page = open_page(browser, origin, path)
     page.click("#slow")
-    page.wait_for_function("__seen.events.some((e) => e.d >= 250)")
+    page.wait_for_function("__seen.events.some((e) => e.name == 'click' && e.d >= 250)")
+    page.wait_for_timeout(100)
     events = page.evaluate("__seen.events")  # one interaction: pointerdown, pointerup, click
     leave(page, origin)
     (row,) = stored(store, "page_views", path)

@@ -1,0 +1,38 @@
+"""The collector's Prometheus metrics, in a registry of its own (one per app)."""
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class CollectorMetrics:
+    def __init__(self, buffer_depth: Callable[[], int]) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.accepted = Counter("rum_beacons_accepted", "Beacons accepted", ["site"], registry=r)
+        self.dropped = Counter(
+            "rum_beacons_dropped", "Beacons not stored, by typed reason", ["reason"], registry=r
+        )
+        self.bytes = Counter("rum_beacon_bytes", "Body bytes of accepted beacons", registry=r)
+        self.rate_limited = Counter(
+            "rum_rate_limited", "Requests refused with 429", ["scope"], registry=r
+        )
+        self.publish_seconds = Histogram(
+            "rum_publish_seconds",
+            "From a beacon's acceptance to the broker's acknowledgement",
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=r,
+        )
+        self.buffer = Gauge(
+            "rum_publisher_buffer", "Beacons accepted but not yet delivered", registry=r
+        )
+        self.buffer.set_function(buffer_depth)
+        self.bucky_lines = Counter(
+            "rum_bucky_lines", "Bucky metric lines, by result", ["result"], registry=r
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
