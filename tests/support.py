@@ -120,6 +120,12 @@ def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = 
         time.sleep(interval)
 
 
+DESKTOP_CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+
+
 def make_beacon(site: str = "demo", **overrides: object) -> dict:
     """A realistic v1 beacon as the snippet sends it."""
     now = time.time() * 1000

@@ -25,7 +25,7 @@ from pipeline.kafka_source import KafkaSource
 from pipeline.queries import Window, percentile_series
 from pipeline.records import NAVIGATION_TIMINGS
 from pipeline.sink import ClickHouseSink
-from tests.support import make_beacon
+from tests.support import DESKTOP_CHROME, make_beacon
 
 FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
 
@@ -36,7 +36,9 @@ def records_for(site: str, count: int) -> list[bytes]:
     for i in range(count):
         beacon = make_beacon(site, id=f"pv-{site}-{i:04d}")
         beacon["nav"]["loadEventEnd"] = 905.6 + i
-        received = Received(json.dumps(beacon).encode(), None, int(time.time() * 1000))
+        received = Received(
+            json.dumps(beacon).encode(), None, int(time.time() * 1000), DESKTOP_CHROME
+        )
         messages.append(orjson.dumps(Ingestion(lambda: sites)(received).model_dump()))
     return messages
 
