@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from beacon.api import PercentilesEndpoint, bearer_matches
+from beacon.bucky import BuckyEndpoint
 from beacon.clients import parse_networks
 from beacon.collect import CollectEndpoint
 from beacon.geo import CountryLookup
@@ -67,6 +68,8 @@ def create_app(
         ip_limits=TokenBuckets(settings.rate_per_ip, 2 * settings.rate_per_ip),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )
+    bucky = BuckyEndpoint(collect)
+    bucky_root = settings.bucky_path.rstrip("/")
     snippet = SnippetEndpoint(settings.snippet_path, settings.snippet_max_age)
     percentiles = PercentilesEndpoint(store, settings.api_token)
 
@@ -127,6 +130,9 @@ def create_app(
     routes = [
         Route("/v1/beacon", collect.post, methods=["POST"]),
         Route("/v1/beacon", collect.preflight, methods=["OPTIONS"]),
+        Route(f"{bucky_root}/v1/send", bucky.send, methods=["POST"]),
+        Route(f"{bucky_root}/v1/send", bucky.preflight, methods=["OPTIONS"]),
+        Route(f"{bucky_root}/v1/health-check", bucky.health),
         Route("/rum.js", snippet.get, methods=["GET", "HEAD"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -6,7 +6,7 @@ that range (the insert deduplication token) and committed as a whole.
 
 from dataclasses import dataclass, field
 
-from pipeline.records import PageViewRecord
+from pipeline.records import Record
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Batch:
     first_offset: int
     last_offset: int
     started: float
-    records: list[PageViewRecord] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     poison: list[tuple[int, bytes | None, str]] = field(default_factory=list)
     """(offset, value, reason) of messages that go to the dead-letter topic."""
     nbytes: int = 0
@@ -48,7 +48,7 @@ class Batcher:
         offset: int,
         nbytes: int,
         now: float,
-        records: list[PageViewRecord] = (),  # type: ignore[assignment]
+        records: list[Record] = (),  # type: ignore[assignment]
         poison: tuple[bytes | None, str] | None = None,
     ) -> list[Batch]:
         """Add one message; returns the batches it completed (zero, one or two)."""

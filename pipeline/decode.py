@@ -2,7 +2,7 @@
 
 from pydantic import ValidationError
 
-from pipeline.records import PageViewRecord
+from pipeline.records import RECORD, Record
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 
@@ -15,14 +15,14 @@ class Poison(Exception):
         self.reason = reason
 
 
-def decode(value: bytes | None) -> list[PageViewRecord]:
+def decode(value: bytes | None) -> list[Record]:
     """A message is one or more records as newline-delimited JSON."""
     if not value:
         raise Poison("empty")
     if len(value) > MAX_MESSAGE_BYTES:
         raise Poison("too_large")
     try:
-        return [PageViewRecord.model_validate_json(line) for line in value.splitlines() if line]
+        return [RECORD.validate_json(line) for line in value.splitlines() if line]
     except ValidationError as error:
         first = error.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"])

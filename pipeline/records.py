@@ -8,7 +8,7 @@ be stored and the pipeline only re-validates and orders columns.
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 MAX_MS = 3_600_000.0
 """No single page-view timing is longer than an hour; larger values are client bugs."""
@@ -158,6 +158,25 @@ class PageViewRecord(NavigationTimings):
     resources: Annotated[list[ResourceRow], Field(max_length=32)] = []
     slow_resources: Annotated[list[SlowResourceRow], Field(max_length=5)] = []
 
+
+class BuckyRecord(Row):
+    """One metric from a Bucky client: a row of `rum.bucky_metrics`."""
+
+    kind: Literal["bucky"] = "bucky"
+    site: Label
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    type: Literal["ms", "c", "g"]
+    """timer (ms), counter, gauge."""
+    value: Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+    sample_rate: Annotated[float, Field(gt=0, le=1)] = 1.0
+    received_at: Annotated[int, Field(ge=0)]
+
+
+Record = Annotated[PageViewRecord | BuckyRecord, Field(discriminator="kind")]
+RECORD = TypeAdapter(Record)
+"""Validates one transport record of any kind from JSON."""
+
+BUCKY_COLUMNS = tuple(name for name in BuckyRecord.model_fields if name != "kind")
 
 CHILD_TABLES = {
     "server_timings": ServerTimingRow,

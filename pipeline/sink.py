@@ -8,7 +8,15 @@ views fed by it), so writing the same batch twice stores it once.
 from clickhouse_connect.driver.client import Client
 
 from pipeline.batching import Batch
-from pipeline.records import CHILD_TABLES, PAGE_VIEW_COLUMNS, PARENT_COLUMNS, PageViewRecord
+from pipeline.records import (
+    BUCKY_COLUMNS,
+    CHILD_TABLES,
+    PAGE_VIEW_COLUMNS,
+    PARENT_COLUMNS,
+    BuckyRecord,
+    PageViewRecord,
+    Record,
+)
 
 _INSERT_SETTINGS = {
     "deduplicate_blocks_in_dependent_materialized_views": 1,
@@ -59,20 +67,23 @@ CHILD_COLUMNS = {
 }
 
 
-def table_rows(records: list[PageViewRecord]) -> list[tuple[str, tuple[str, ...], list[list]]]:
+def table_rows(records: list[Record]) -> list[tuple[str, tuple[str, ...], list[list]]]:
     """(table, columns, rows) for every table a batch of records fills."""
+    views = [r for r in records if isinstance(r, PageViewRecord)]
+    bucky = [r for r in records if isinstance(r, BuckyRecord)]
     tables = [
-        (
-            "page_views",
-            PAGE_VIEW_COLUMNS,
-            [[getattr(r, c) for c in PAGE_VIEW_COLUMNS] for r in records],
-        )
+        ("page_views", PAGE_VIEW_COLUMNS, _rows(views, PAGE_VIEW_COLUMNS)),
+        ("bucky_metrics", BUCKY_COLUMNS, _rows(bucky, BUCKY_COLUMNS)),
     ]
     for field, columns in CHILD_COLUMNS.items():
         rows = [
             [*(getattr(record, c) for c in PARENT_COLUMNS), *child.model_dump().values()]
-            for record in records
+            for record in views
             for child in getattr(record, field)
         ]
         tables.append((field, columns, rows))
     return tables
+
+
+def _rows(records: list, columns: tuple[str, ...]) -> list[list]:
+    return [[getattr(record, column) for column in columns] for record in records]

@@ -1,0 +1,50 @@
+"""The ClickHouse sink: every record kind into its table, once per batch range."""
+
+import time
+
+from pipeline.batching import Batch
+from pipeline.records import BuckyRecord, ErrorRow, PageViewRecord, ServerTimingRow
+from pipeline.sink import ClickHouseSink
+
+
+def page_view(site: str, n: int) -> PageViewRecord:
+    now = int(time.time() * 1000)
+    return PageViewRecord(
+        site=site,
+        page_view_id=f"pageview{n:04d}",
+        seq=0,
+        ts=now,
+        received_at=now,
+        url="https://x.example/a",
+        route="/a",
+        load_event_end=100.0 + n,
+        server_timings=[ServerTimingRow(name="db", duration=12.5, description="query")],
+        errors=[ErrorRow(message="TypeError: x is undefined", source="app.js", line=3, col=9)],
+    )
+
+
+def count(store, table: str, site: str) -> int:
+    return store.query(
+        f"SELECT count() FROM rum.{table} WHERE site = {{s:String}}", parameters={"s": site}
+    ).result_rows[0][0]
+
+
+def test_a_batch_fills_every_table_and_a_replay_of_it_adds_nothing(store, site):
+    records = [page_view(site, n) for n in range(3)] + [
+        BuckyRecord(
+            site=site, name="app.load", type="ms", value=812.0, received_at=int(time.time() * 1000)
+        )
+    ]
+    batch = Batch(partition=0, first_offset=10, last_offset=13, started=0, records=records)
+    sink = ClickHouseSink(store)
+    sink.write(f"topic-{site}", batch)
+    sink.write(f"topic-{site}", batch)  # a replay after a crash: same range, same token
+    assert count(store, "page_views", site) == 3
+    assert count(store, "server_timings", site) == 3
+    assert count(store, "errors", site) == 3
+    assert count(store, "bucky_metrics", site) == 1
+    ((name, kind, value),) = store.query(
+        "SELECT name, type, value FROM rum.bucky_metrics WHERE site = {s:String}",
+        parameters={"s": site},
+    ).result_rows
+    assert (name, kind, value) == ("app.load", "ms", 812.0)
