@@ -22,6 +22,7 @@ from beacon.ingest import Ingestion
 from beacon.limits import RecentKeys, TokenBuckets
 from beacon.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from beacon.metrics import CollectorMetrics
+from beacon.openapi import openapi
 from beacon.publishers import Publisher
 from beacon.settings import PACKAGE_DIR, Settings
 from beacon.sites import SiteFile, SiteRegistry
@@ -86,6 +87,11 @@ def create_app(
             except OSError as error:
                 log.error("site registry %s unreadable: %s", sites.path, error)
 
+    description = openapi(bucky_root)
+
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(description)
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -137,6 +143,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", prometheus),
+        Route("/openapi.json", openapi_json),
         Route("/api/v1/percentiles", percentiles.get),
     ]
     if demo:

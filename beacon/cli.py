@@ -4,12 +4,12 @@ import argparse
 import asyncio
 import logging
 import signal
-import sys
 
 import uvicorn
 
 from beacon.app import create_app
 from beacon.geo import CountryLookup
+from beacon.logs import configure_logging
 from beacon.runtime import (
     MEMORY,
     check_transport,
@@ -126,12 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     migrate.add_argument("--down", action="store_true", help="revert the newest migration")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     check_transport(settings.transport)
     if args.command in ("collector", "pipeline") and settings.transport == MEMORY:
         parser.error(
