@@ -3,6 +3,7 @@ and the truncated form that is all that ever leaves the collector."""
 
 import ipaddress
 from collections.abc import Sequence
+from functools import lru_cache
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -19,6 +20,7 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[Net
     return address
 
 
+@lru_cache(maxsize=8192)
 def truncate(address: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) network: enough for abuse analysis, not a person."""
     try:

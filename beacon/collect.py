@@ -59,7 +59,8 @@ class CollectEndpoint:
             if not self.publisher.has_room:
                 raise Backpressure
             record = self.ingestion(received)
-            self.publisher.publish(record.site.encode(), orjson.dumps(record.model_dump()))
+            site = str(record["site"])
+            self.publisher.publish(site.encode(), orjson.dumps(record))
         except Rejected as error:
             self.metrics.dropped.labels(error.reason).inc()
             if error.status == 429:
@@ -70,7 +71,7 @@ class CollectEndpoint:
             self.metrics.dropped.labels("overloaded").inc()
             cors["retry-after"] = RETRY_AFTER_S
             return JSONResponse({"error": "overloaded"}, status_code=503, headers=cors)
-        self.metrics.accepted.labels(record.site).inc()
+        self.metrics.accepted.labels(site).inc()
         self.metrics.bytes.inc(len(received.body))
         return Response(status_code=204, headers=cors)
 

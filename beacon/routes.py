@@ -6,6 +6,7 @@ identifiers replaced by placeholders: `/users/42/orders/9f8e…` → `/users/:id
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _PLACEHOLDERS = (
@@ -36,7 +37,11 @@ def segment(part: str) -> str:
 def route_of(url: str, explicit: str | None, rules: tuple[RouteRule, ...] = ()) -> str:
     if explicit:
         return explicit
-    path = urlsplit(url).path or "/"
+    return _route_of_path(urlsplit(url).path or "/", rules)
+
+
+@lru_cache(maxsize=8192)
+def _route_of_path(path: str, rules: tuple[RouteRule, ...]) -> str:
     for rule in rules:
         if rule.pattern.search(path):
             return rule.name

@@ -2,10 +2,12 @@
 
 import json
 
+import orjson
 import pytest
 
 from beacon.ingest import Ingestion, Received, Rejected
 from beacon.sites import Site, SiteRegistry
+from pipeline.records import PageViewRecord
 from tests.support import make_beacon
 
 SITES = SiteRegistry(
@@ -16,8 +18,9 @@ SITES = SiteRegistry(
 )
 
 
-def ingest(received: Received, sites: SiteRegistry) -> object:
-    return Ingestion(lambda: sites)(received)
+def ingest(received: Received, sites: SiteRegistry) -> PageViewRecord:
+    """The published dict, read back the way the pipeline reads it: it must validate."""
+    return PageViewRecord.model_validate_json(orjson.dumps(Ingestion(lambda: sites)(received)))
 
 
 def received(beacon: dict, origin: str | None = "https://shop.example") -> Received:
@@ -39,6 +42,56 @@ def test_a_valid_beacon_becomes_a_record_with_every_timing():
     assert record.url == "https://shop.example/products/42"
     assert record.route == "/products/:id"
     assert record.ts == beacon["t"] and record.received_at == beacon["sent"]
+
+
+def test_everything_a_full_beacon_carries_reaches_the_record():
+    beacon = make_beacon("shop")
+    beacon.update(
+        ttfb=180.4,
+        lcp={"v": 700.5, "el": "img#hero", "url": "https://cdn.example/hero.png"},
+        cls={"v": 0.12, "el": "p#content"},
+        lt={"n": 2, "ms": 180.0},
+        inp={
+            "v": 240.0,
+            "type": "click",
+            "el": "button#buy",
+            "delay": 3.0,
+            "proc": 200.0,
+            "pres": 37.0,
+        },
+        err=[{"m": "TypeError: x", "s": "https://shop.example/app.js", "l": 3, "c": 9}],
+        timings={"hydrate": 120.5},
+        st=[{"n": "db", "d": 53.2, "desc": "Query"}],
+        res={
+            "sum": [
+                {"i": "img", "n": 3, "bytes": 9000, "ms": 300.0, "max": 150.0, "hit": 1, "tp": 0}
+            ],
+            "slow": [{"u": "https://cdn.example/hero.png", "i": "img", "ms": 150.0, "bytes": 8000}],
+        },
+        ctx={
+            "ect": "4g",
+            "rtt": 50,
+            "dl": 10.0,
+            "mem": 8,
+            "cpu": 8,
+            "vw": 1280,
+            "vh": 720,
+            "vis": "visible",
+        },
+    )
+    record = ingest(received(beacon), SITES)
+    assert (record.ttfb, record.lcp, record.lcp_element, record.cls) == (
+        180.4,
+        700.5,
+        "img#hero",
+        0.12,
+    )
+    assert (record.inp, record.inp_type, record.inp_processing) == (240.0, "click", 200.0)
+    assert (record.long_tasks, record.long_task_ms) == (2, 180.0)
+    assert record.errors[0].message == "TypeError: x" and record.server_timings[0].name == "db"
+    assert record.resources[0].cache_hits == 1 and record.slow_resources[0].initiator == "img"
+    assert (record.effective_connection_type, record.viewport_width, record.rtt) == ("4g", 1280, 50)
+    assert record.timings == {"hydrate": 120.5}
 
 
 def test_a_site_can_opt_in_to_keeping_query_strings():

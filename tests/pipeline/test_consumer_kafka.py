@@ -39,7 +39,7 @@ def records_for(site: str, count: int) -> list[bytes]:
         received = Received(
             json.dumps(beacon).encode(), None, int(time.time() * 1000), DESKTOP_CHROME
         )
-        messages.append(orjson.dumps(Ingestion(lambda: sites)(received).model_dump()))
+        messages.append(orjson.dumps(Ingestion(lambda: sites)(received)))
     return messages
 
 
