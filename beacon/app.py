@@ -16,7 +16,7 @@ from starlette.routing import Route
 from beacon.api import PercentilesEndpoint, bearer_matches
 from beacon.bucky import BuckyEndpoint
 from beacon.clients import parse_networks
-from beacon.collect import CollectEndpoint
+from beacon.collect import BeaconHotPath, CollectEndpoint
 from beacon.geo import CountryLookup
 from beacon.ingest import Ingestion
 from beacon.limits import RecentKeys, TokenBuckets
@@ -24,6 +24,7 @@ from beacon.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from beacon.metrics import CollectorMetrics
 from beacon.openapi import openapi
 from beacon.publishers import Publisher
+from beacon.publishers.kafka import KafkaPublisher
 from beacon.settings import PACKAGE_DIR, Settings
 from beacon.sites import SiteFile, SiteRegistry
 from beacon.snippet import SnippetEndpoint
@@ -50,11 +51,13 @@ def create_app(
     services: Sequence[Service] = (),
     demo: bool = False,
     geo: CountryLookup | None = None,
-) -> Starlette:
+) -> BeaconHotPath:
     def current_sites() -> SiteRegistry:
         return sites.current if isinstance(sites, SiteFile) else sites
 
     metrics = CollectorMetrics(lambda: publisher.depth)
+    if isinstance(publisher, KafkaPublisher):
+        publisher.on_delivered = metrics.publish_seconds.observe
     ingestion = Ingestion(
         current_sites,
         geo=geo,
@@ -134,7 +137,6 @@ def create_app(
         return JSONResponse({"error": "internal"}, status_code=500)
 
     routes = [
-        Route("/v1/beacon", collect.post, methods=["POST"]),
         Route("/v1/beacon", collect.preflight, methods=["OPTIONS"]),
         Route(f"{bucky_root}/v1/send", bucky.send, methods=["POST"]),
         Route(f"{bucky_root}/v1/send", bucky.preflight, methods=["OPTIONS"]),
@@ -148,8 +150,9 @@ def create_app(
     ]
     if demo:
         routes.append(Route("/demo", demo_page))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
+    return BeaconHotPath(app, collect)

@@ -1,20 +1,25 @@
 """Reading a request body without ever buffering more than the limit."""
 
-from starlette.requests import Request
+from starlette.types import Receive
 
 from beacon.ingest import Rejected
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def read_limited(receive: Receive, limit: int, declared: str | None) -> bytes:
+    """The whole body, or Rejected(413) as soon as it is known to exceed the limit:
+    from Content-Length before reading anything, or while streaming a chunked body."""
     if declared is not None:
         if not declared.isdigit():
             raise Rejected(400, "bad_content_length")
         if int(declared) > limit:
             raise Rejected(413, "body_too_large", {"limit": limit})
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Rejected(400, "client_disconnected")
+        body += message.get("body", b"")
         if len(body) > limit:
             raise Rejected(413, "body_too_large", {"limit": limit})
-    return bytes(body)
+        if not message.get("more_body", False):
+            return bytes(body)

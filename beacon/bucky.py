@@ -78,7 +78,9 @@ class BuckyEndpoint:
         cors = cors_headers(request.headers.get("origin"), self.collect.ingestion.sites())
         try:
             site = self.site_for(request)
-            body = await read_limited(request, self.collect.body_limit)
+            body = await read_limited(
+                request.receive, self.collect.body_limit, request.headers.get("content-length")
+            )
             text = body.decode("utf-8")
             records, errors = parse_lines(text, site.key, int(time.time() * 1000))
             if not records:

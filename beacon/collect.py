@@ -1,10 +1,18 @@
-"""POST /v1/beacon: receive, run the ingestion steps, publish."""
+"""POST /v1/beacon: receive, run the ingestion steps, publish.
 
+This is the collector's hot path, so it is a plain ASGI app that the app factory puts
+in front of Starlette's routing (see BeaconHotPath): no Request object, no middleware,
+headers read once from the scope, responses written as two ASGI messages.
+"""
+
+import logging
 import time
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from beacon.body import read_limited
 from beacon.clients import Network, client_ip
@@ -14,8 +22,11 @@ from beacon.metrics import CollectorMetrics
 from beacon.publishers import Backpressure, Publisher
 from beacon.sites import SiteRegistry
 
+log = logging.getLogger("rum.collector")
+
 ACCEPTED_TYPES = ("text/plain", "application/json")
 RETRY_AFTER_S = "2"
+_WANTED = {b"content-type", b"content-length", b"origin", b"user-agent", b"x-forwarded-for"}
 
 
 def cors_headers(origin: str | None, sites: SiteRegistry) -> dict[str, str]:
@@ -27,10 +38,14 @@ def cors_headers(origin: str | None, sites: SiteRegistry) -> dict[str, str]:
 def rejection(error: Rejected, headers: dict[str, str]) -> Response:
     if error.status == 204:
         return Response(status_code=204, headers=headers)
+    return JSONResponse(_error_body(error), status_code=error.status, headers=headers)
+
+
+def _error_body(error: Rejected) -> dict[str, object]:
     content: dict[str, object] = {"error": error.reason}
     if error.detail is not None:
         content["detail"] = error.detail
-    return JSONResponse(content, status_code=error.status, headers=headers)
+    return content
 
 
 class CollectEndpoint:
@@ -50,12 +65,29 @@ class CollectEndpoint:
         self.ip_limits = ip_limits
         self.trusted_proxies = trusted_proxies
 
-    async def post(self, request: Request) -> Response:
-        headers = request.headers
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED
+        }
         origin = headers.get("origin")
         cors = cors_headers(origin, self.ingestion.sites())
         try:
-            received = await self._receive(request, origin)
+            status, content = await self._accept(scope, receive, headers, origin, cors)
+        except Exception:  # never a bare 500 page, and never a lost reason
+            log.exception("beacon handling failed")
+            status, content = 500, {"error": "internal"}
+        await _respond(send, status, cors, content)
+
+    async def _accept(
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: dict[str, str],
+        origin: str | None,
+        cors: dict[str, str],
+    ) -> tuple[int, dict[str, object] | None]:
+        try:
+            received = await self._receive(scope, receive, headers, origin)
             if not self.publisher.has_room:
                 raise Backpressure
             record = self.ingestion(received)
@@ -66,25 +98,26 @@ class CollectEndpoint:
             if error.status == 429:
                 self.metrics.rate_limited.labels(error.reason.removeprefix("rate_limited_")).inc()
                 cors["retry-after"] = str(error.detail["retry_after"])  # type: ignore[index]
-            return rejection(error, cors)
+            return error.status, None if error.status == 204 else _error_body(error)
         except Backpressure:
             self.metrics.dropped.labels("overloaded").inc()
             cors["retry-after"] = RETRY_AFTER_S
-            return JSONResponse({"error": "overloaded"}, status_code=503, headers=cors)
+            return 503, {"error": "overloaded"}
         self.metrics.accepted.labels(site).inc()
         self.metrics.bytes.inc(len(received.body))
-        return Response(status_code=204, headers=cors)
+        return 204, None
 
-    async def _receive(self, request: Request, origin: str | None) -> Received:
-        headers = request.headers
+    async def _receive(
+        self, scope: Scope, receive: Receive, headers: dict[str, str], origin: str | None
+    ) -> Received:
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ACCEPTED_TYPES:
             raise Rejected(415, "unsupported_media_type", {"accepted": list(ACCEPTED_TYPES)})
-        peer = request.client.host if request.client else None
+        peer = scope["client"][0] if scope.get("client") else None
         address = client_ip(peer, headers.get("x-forwarded-for"), self.trusted_proxies)
         if wait := self.ip_limits.take(address, time.monotonic()):
             raise rate_limited("ip", wait)
-        body = await read_limited(request, self.body_limit)
+        body = await read_limited(receive, self.body_limit, headers.get("content-length"))
         return Received(
             body, origin, int(time.time() * 1000), headers.get("user-agent", ""), address
         )
@@ -103,3 +136,38 @@ class CollectEndpoint:
                 "access-control-max-age": "86400",
             },
         )
+
+
+async def _respond(
+    send: Send, status: int, headers: dict[str, str], content: dict[str, object] | None
+) -> None:
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    body = b""
+    if content is not None:
+        body = orjson.dumps(content)
+        raw += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BeaconHotPath:
+    """Serves POST /v1/beacon straight from ASGI, and everything else through the app."""
+
+    def __init__(self, app: ASGIApp, collect: CollectEndpoint, path: str = "/v1/beacon") -> None:
+        self.app = app
+        self.collect = collect
+        self.path = path
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """Every route served: the hot path's, then the app's."""
+        return [Route(self.path, self.collect, methods=["POST"]), *getattr(self.app, "routes", [])]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "POST":
+            await self.collect(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -3,11 +3,17 @@
 A beacon is answered 204 once it is in the buffer; a background task delivers the
 buffer with an idempotent producer (acks=all) and keeps undelivered messages until
 the broker takes them. Stopping drains the buffer before disconnecting.
+
+Sending is amortised: the beacons of one site waiting in the buffer travel as one
+Kafka record (newline-delimited JSON, up to RECORD_BYTES), so a busy collector makes
+one producer call per site and round instead of one per beacon.
 """
 
 import asyncio
 import logging
+import time
 from collections import deque
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
 
@@ -15,18 +21,48 @@ from beacon.publishers import Backpressure
 
 log = logging.getLogger("rum.collector")
 
-SEND_CHUNK = 2_000
+SEND_CHUNK = 5_000
+RECORD_BYTES = 256 * 1024
+Item = tuple[bytes, bytes, float]
+"""(key, value, accepted at, monotonic seconds)"""
+
+
+def pack(items: list[Item]) -> list[tuple[bytes, bytes, list[Item]]]:
+    """Group items by key, in order, into records of at most RECORD_BYTES (a single
+    larger item still travels alone): [(key, record value, the items in it)]."""
+    by_key: dict[bytes, list[Item]] = {}
+    for item in items:
+        by_key.setdefault(item[0], []).append(item)
+    records = []
+    for key, group in by_key.items():
+        current: list[Item] = []
+        size = 0
+        for item in group:
+            if current and size + len(item[1]) + 1 > RECORD_BYTES:
+                records.append((key, b"\n".join(i[1] for i in current), current))
+                current, size = [], 0
+            current.append(item)
+            size += len(item[1]) + 1
+        records.append((key, b"\n".join(i[1] for i in current), current))
+    return records
 
 
 class KafkaPublisher:
     def __init__(
-        self, bootstrap_servers: str, topic: str, capacity: int, drain_timeout_s: float = 30.0
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        capacity: int,
+        drain_timeout_s: float = 30.0,
+        on_delivered: Callable[[float], None] | None = None,
     ) -> None:
         self.topic = topic
+        self.on_delivered = on_delivered
+        """Called with the age in seconds of the oldest beacon of each acknowledged record."""
         self.capacity = capacity
         self.drain_timeout_s = drain_timeout_s
         self._bootstrap = bootstrap_servers
-        self._buffer: deque[tuple[bytes, bytes]] = deque()
+        self._buffer: deque[Item] = deque()
         self._arrived = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._connected = False
@@ -62,7 +98,7 @@ class KafkaPublisher:
     def publish(self, key: bytes, value: bytes) -> None:
         if len(self._buffer) >= self.capacity:
             raise Backpressure
-        self._buffer.append((key, value))
+        self._buffer.append((key, value, time.monotonic()))
         self._arrived.set()
 
     @property
@@ -106,23 +142,29 @@ class KafkaPublisher:
                 delay = min(delay * 2, 5.0)
 
     async def _deliver_chunk(self) -> bool:
-        """Send the oldest messages; remove those the broker acknowledged."""
+        """Send the oldest beacons, packed per site; keep those not acknowledged."""
         assert self._producer is not None
         chunk = [self._buffer[i] for i in range(min(SEND_CHUNK, len(self._buffer)))]
+        records = pack(chunk)
         try:
-            futures = [await self._producer.send(self.topic, v, key=k) for k, v in chunk]
+            futures = [await self._producer.send(self.topic, v, key=k) for k, v, _ in records]
         except Exception as error:
             log.warning("kafka send failed (%s); %d beacons buffered", error, len(self._buffer))
             self._connected = False
             return False
         results = await asyncio.gather(*futures, return_exceptions=True)
-        failed = [
-            msg for msg, res in zip(chunk, results, strict=True) if isinstance(res, BaseException)
-        ]
+        now = time.monotonic()
+        failed: list[Item] = []
+        for (_, _, items), result in zip(records, results, strict=True):
+            if isinstance(result, BaseException):
+                failed += items
+            elif self.on_delivered:
+                self.on_delivered(now - items[0][2])
         for _ in chunk:
             self._buffer.popleft()
         self._buffer.extendleft(reversed(failed))
         self._connected = not failed
         if failed:
-            log.warning("kafka did not acknowledge %d beacons (%s); retrying", len(failed), results)
+            error = next(r for r in results if isinstance(r, BaseException))
+            log.warning("kafka did not acknowledge %d beacons (%s); retrying", len(failed), error)
         return not failed

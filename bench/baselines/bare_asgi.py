@@ -1,7 +1,7 @@
 """The ceiling: an ASGI app that reads the body and answers 204, nothing else."""
 
 
-async def app(scope, receive, send):  # noqa: ANN001
+async def app(scope, receive, send):
     if scope["type"] != "http":
         return
     more = True

@@ -12,12 +12,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from beacon.publishers import Backpressure
-from beacon.publishers.kafka import KafkaPublisher
+from beacon.publishers.kafka import RECORD_BYTES, KafkaPublisher, pack
 from tests.support import free_port, make_beacon, running
 
 
 async def consume_all(kafka: str, topic: str, quiet_s: float = 3.0) -> list[bytes]:
-    """Every message on the topic, read until it has been quiet for a while."""
+    """Every beacon on the topic (records hold one per line), read until quiet."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=kafka, group_id=None, auto_offset_reset="earliest"
     )
@@ -28,7 +28,7 @@ async def consume_all(kafka: str, topic: str, quiet_s: float = 3.0) -> list[byte
         while time.monotonic() - last < quiet_s:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                values += [r.value for r in records]
+                values += [line for r in records for line in r.value.splitlines()]
                 last = time.monotonic()
     finally:
         await consumer.stop()
@@ -50,8 +50,22 @@ async def test_an_unreachable_broker_fills_the_buffer_then_answers_backpressure(
         await publisher.stop()
 
 
+def test_waiting_beacons_travel_packed_per_site_within_the_record_size():
+    items = [(b"a", b"x" * 100_000, 0.0)] * 5 + [(b"b", b"small", 0.0)]
+    records = pack(items)
+    assert [(key, len(group)) for key, _, group in records] == [
+        (b"a", 2),
+        (b"a", 2),
+        (b"a", 1),
+        (b"b", 1),
+    ]
+    assert all(len(value) <= RECORD_BYTES for _, value, _ in records)
+    assert records[0][1] == b"x" * 100_000 + b"\n" + b"x" * 100_000
+
+
 async def test_buffered_beacons_are_delivered_once_the_broker_answers(kafka, topic):
-    publisher = KafkaPublisher(kafka, topic, capacity=1000)
+    delivered: list[float] = []
+    publisher = KafkaPublisher(kafka, topic, capacity=1000, on_delivered=delivered.append)
     for i in range(50):  # accepted before the producer even connected
         publisher.publish(b"site", f"beacon-{i}".encode())
     await publisher.start()
