@@ -35,6 +35,8 @@ def serve(settings: Settings, app) -> None:
         log_level="warning",
         timeout_graceful_shutdown=30,
         server_header=False,
+        access_log=False,  # metrics count requests; a log line each costs too much
+        proxy_headers=False,  # client addresses are resolved by beacon/clients.py
     )
 
 

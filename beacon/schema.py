@@ -89,8 +89,8 @@ class SlowResource(Part):
 
 
 class Resources(Part):
-    sum: Annotated[list[ResourceSummary], Field(max_length=32)] = []
-    slow: Annotated[list[SlowResource], Field(max_length=5)] = []
+    sum: Annotated[list[ResourceSummary], Field(max_length=32, default_factory=list)]
+    slow: Annotated[list[SlowResource], Field(max_length=5, default_factory=list)]
 
 
 class Context(Part):
@@ -127,8 +127,8 @@ class Beacon(Part):
     cls: CLS | None = None
     inp: INP | None = None
     lt: LongTasks | None = None
-    err: Annotated[list[Error], Field(max_length=10)] = []
-    timings: Annotated[dict[Label, Millis], Field(max_length=20)] = {}
-    st: Annotated[list[ServerTiming], Field(max_length=20)] = []
+    err: Annotated[list[Error], Field(max_length=10, default_factory=list)]
+    timings: Annotated[dict[Label, Millis], Field(max_length=20, default_factory=dict)]
+    st: Annotated[list[ServerTiming], Field(max_length=20, default_factory=list)]
     res: Resources | None = None
     ctx: Context | None = None

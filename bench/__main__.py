@@ -1,5 +1,26 @@
-"""`python -m bench`: run every benchmark (see scripts/bench.sh)."""
+"""`python -m bench [names]`: run the benchmarks and print one table of our figure,
+the baseline measured in the same run, and their ratio (see scripts/bench.sh)."""
 
-from bench import snippet_cost
+import os
+import sys
 
-snippet_cost.main()
+from bench import collector, snippet_cost
+
+BENCHMARKS = {
+    "snippet": snippet_cost.run,
+    "collector": lambda: collector.run(os.environ["RUM_KAFKA"]),
+}
+
+
+def main(names: list[str]) -> None:
+    rows = []
+    for name in names or list(BENCHMARKS):
+        rows += BENCHMARKS[name]()
+    print(f"{'figure':36} {'ours':>10} {'baseline':>10} {'ratio':>7}  baseline is")
+    for figure, ours, baseline, what in rows:
+        ratio = f"{ours / baseline:.3f}" if baseline else "-"
+        shown = "-" if baseline is None else baseline
+        print(f"{figure:36} {ours:>10} {shown:>10} {ratio:>7}  {what}")
+
+
+main(sys.argv[1:])

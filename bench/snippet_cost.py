@@ -78,7 +78,7 @@ def sizes() -> dict[str, int]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def rows() -> list[tuple[str, float, float | None, str]]:
+def run() -> list[tuple[str, float, float | None, str]]:
     built = sizes()
     cost = measure()
     page = round(cost["page"], 3)
@@ -98,15 +98,3 @@ def rows() -> list[tuple[str, float, float | None, str]]:
             "the page's own scripting, same loads",
         ),
     ]
-
-
-def main() -> None:
-    print(f"{'figure':38} {'ours':>9} {'baseline':>9} {'ratio':>7}  baseline is")
-    for name, ours, baseline, what in rows():
-        ratio = f"{ours / baseline:.3f}" if baseline else "-"
-        shown = "-" if baseline is None else baseline
-        print(f"{name:38} {ours:>9} {shown:>9} {ratio:>7}  {what}")
-
-
-if __name__ == "__main__":
-    main()

@@ -151,12 +151,12 @@ class PageViewRecord(NavigationTimings):
     country: Annotated[str, Field(max_length=2)] = ""
     client_network: Label = ""
     """The client's /24 (IPv4) or /48 (IPv6) network; the full address is never stored."""
-    timings: Annotated[dict[Label, Millis], Field(max_length=20)] = {}
+    timings: Annotated[dict[Label, Millis], Field(max_length=20, default_factory=dict)]
     """Custom timings set through the snippet's API (rum.timing, rum.time, rum.mark)."""
-    server_timings: Annotated[list[ServerTimingRow], Field(max_length=20)] = []
-    errors: Annotated[list[ErrorRow], Field(max_length=10)] = []
-    resources: Annotated[list[ResourceRow], Field(max_length=32)] = []
-    slow_resources: Annotated[list[SlowResourceRow], Field(max_length=5)] = []
+    server_timings: Annotated[list[ServerTimingRow], Field(max_length=20, default_factory=list)]
+    errors: Annotated[list[ErrorRow], Field(max_length=10, default_factory=list)]
+    resources: Annotated[list[ResourceRow], Field(max_length=32, default_factory=list)]
+    slow_resources: Annotated[list[SlowResourceRow], Field(max_length=5, default_factory=list)]
 
 
 class BuckyRecord(Row):

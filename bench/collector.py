@@ -1,0 +1,206 @@
+"""Collector throughput, latency and CPU per beacon, against baselines in the same run.
+
+Each server runs pinned to core 1 (taskset); wrk runs pinned to core 0 and posts a
+realistic beacon as text/plain, a new page-view id per request. Baselines: a bare
+ASGI app (the ceiling: read the body, answer 204) and a minimal Starlette route, both
+on uvicorn with the same options as ours. Ours is `rum collector` with validation,
+enrichment and Kafka produce. BuckyServer's figure is quoted (it needs Node/Express).
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from tests.support import ROOT, free_port, make_beacon
+
+DURATION_S = 8
+CONNECTIONS = 32
+BUCKY_SERVER_RPS = 8_900  # the reference figure measured here with the same method
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "text/plain"
+local f = io.open("{body}", "r")
+local body = f:read("*a")
+f:close()
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+local prefix = "{prefix}" .. tostring(math.random(0, 999999999))
+local counter = 0
+request = function()
+  counter = counter + 1
+  local b = body:gsub('"id": "[^"]*"', '"id": "' .. prefix .. "x" .. counter .. '"', 1)
+  return wrk.format(nil, nil, nil, b)
+end
+{delay}
+"""
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def wrk(port: int, script: Path, connections: int = CONNECTIONS) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "0",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{DURATION_S}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/v1/beacon",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "requests": requests,
+        "p99_ms": float(p99.group(1)) * scale,
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def measure(command: list[str], env: dict[str, str], port: int, script: Path, half: Path | None):
+    process = subprocess.Popen(
+        ["taskset", "-c", "1", *command],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        time.sleep(1)
+        wrk(port, script)  # warm-up
+        before = cpu_seconds(process.pid)
+        result = wrk(port, script)
+        result["cpu_us"] = (cpu_seconds(process.pid) - before) / result["requests"] * 1e6
+        if half is not None:
+            result["half_rate_p99_ms"] = wrk(port, half)["p99_ms"]
+        return result
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def uvicorn(app: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--no-proxy-headers",
+        "--no-server-header",
+    ]
+
+
+def lua(folder: Path, name: str, body: Path, delay_ms: float | None = None) -> Path:
+    delay = f"delay = function() return {delay_ms} end" if delay_ms else ""
+    path = folder / f"{name}.lua"
+    path.write_text(LUA.format(body=body, prefix=uuid.uuid4().hex[:6], delay=delay))
+    return path
+
+
+def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
+    folder = Path(tempfile.mkdtemp(prefix="rum-bench-"))
+    beacon = make_beacon("bench")
+    body = folder / "beacon.json"
+    body.write_text(json.dumps(beacon))
+    full = lua(folder, "full", body)
+    bare = measure(uvicorn("bench.baselines.bare_asgi:app", p := free_port()), {}, p, full, None)
+    starlette = measure(
+        uvicorn("bench.baselines.minimal_starlette:app", p := free_port()), {}, p, full, None
+    )
+    (folder / "sites.toml").write_text('[sites.bench]\norigins = ["*"]\n')
+    topic = f"bench.{uuid.uuid4().hex[:8]}"
+    env = {
+        "RUM_TRANSPORT": f"kafka://{kafka}",
+        "RUM_TOPIC": topic,
+        "RUM_PORT": str(p := free_port()),
+        "RUM_SITES_FILE": str(folder / "sites.toml"),
+        "RUM_RATE_PER_IP": "1000000000",
+        "RUM_RATE_PER_SITE": "1000000000",
+        "RUM_BUFFER_SIZE": "500000",
+    }
+    rum = [str(ROOT / ".venv" / "bin" / "rum")]
+    subprocess.run(
+        [*rum, "migrate"],
+        env={**os.environ, **env, "RUM_STORE": f"chdb://{folder}/ch"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    probe = measure([*rum, "collector"], env, p, full, None)
+    # Half the measured rate, spread over the connections by a per-request delay.
+    half = lua(folder, "half", body, delay_ms=1000 * CONNECTIONS / (probe["rps"] / 2))
+    ours = measure([*rum, "collector"], {**env, "RUM_PORT": str(p := free_port())}, p, full, half)
+    ours["half_rate_p99_ms"] = ours.get("half_rate_p99_ms", 0)
+    return [
+        ("collector requests/s", round(ours["rps"]), round(bare["rps"]), "bare ASGI (the ceiling)"),
+        (
+            "collector requests/s",
+            round(ours["rps"]),
+            round(starlette["rps"]),
+            "minimal Starlette route",
+        ),
+        (
+            "collector requests/s",
+            round(ours["rps"]),
+            BUCKY_SERVER_RPS,
+            "BuckyServer (reference figure)",
+        ),
+        (
+            "collector CPU us/beacon",
+            round(ours["cpu_us"], 1),
+            round(bare["cpu_us"], 1),
+            "bare ASGI",
+        ),
+        (
+            "collector p99 ms at full load",
+            round(ours["p99_ms"], 2),
+            round(bare["p99_ms"], 2),
+            "bare ASGI",
+        ),
+        (
+            "collector p99 ms at half its rate",
+            round(ours["half_rate_p99_ms"], 2),
+            10.0,
+            "the 10 ms target",
+        ),
+        ("collector errors (non-2xx)", ours["errors"], None, ""),
+    ]
