@@ -94,7 +94,8 @@ def cmd_collector(settings: Settings) -> None:
 
 
 async def _run_pipeline(settings: Settings) -> None:
-    service = pipeline_service(settings, open_store(settings.store))
+    # Opened at the first write, so a store that is down at start is waited for.
+    service = pipeline_service(settings, lambda: open_store(settings.store))
     await service.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from clickhouse_connect.driver.client import Client
 
@@ -78,7 +79,7 @@ class PipelineService:
 
 
 def pipeline_service(
-    settings: Settings, store: Client, memory_log: MemoryLog | None = None
+    settings: Settings, store: Client | Callable[[], Client], memory_log: MemoryLog | None = None
 ) -> PipelineService:
     source: Source
     dead_letters: DeadLetters

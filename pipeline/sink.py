@@ -5,6 +5,8 @@ range; ClickHouse drops a block whose token it has seen (also in the materialize
 views fed by it), so writing the same batch twice stores it once.
 """
 
+from collections.abc import Callable
+
 from clickhouse_connect.driver.client import Client
 
 from pipeline.batching import Batch
@@ -29,9 +31,20 @@ def dedup_token(topic: str, batch: Batch) -> str:
 
 
 class ClickHouseSink:
-    def __init__(self, client: Client, database: str = "rum") -> None:
-        self.client = client
+    def __init__(self, store: Client | Callable[[], Client], database: str = "rum") -> None:
+        """`store` is a client, or a function opening one: then the store is opened at
+        the first write, and a store that cannot be opened yet (a server down, a chdb
+        path locked by another process) is retried like any failed write."""
+        self._client = store if isinstance(store, Client) else None
+        self._connect = None if isinstance(store, Client) else store
         self.database = database
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            assert self._connect is not None
+            self._client = self._connect()
+        return self._client
 
     def record_intent(self, topic: str, batch: Batch) -> None:
         self.client.insert(

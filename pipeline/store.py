@@ -14,7 +14,11 @@ def open_store(dsn: str) -> Client:
     if dsn.startswith(CHDB):
         path = Path(dsn.removeprefix(CHDB)).expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
-        return clickhouse_connect.get_client(dsn=f"{CHDB}{path}")
+        client = clickhouse_connect.get_client(dsn=f"{CHDB}{path}")
+        # The engine locks its folder on first use: use it now, so a folder held by
+        # another process fails here rather than at some later write.
+        client.query("SELECT version()")
+        return client
     if dsn.startswith(("http://", "https://")):
         return clickhouse_connect.get_client(dsn=dsn, compress="lz4")
     raise ValueError(f"unsupported store {dsn!r}: use chdb:///path or http(s)://host:8123")

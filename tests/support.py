@@ -109,6 +109,53 @@ def running(
         server.stop()
 
 
+@contextmanager
+def spawned(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A process without an HTTP endpoint (the pipeline, a lock holder): started with
+    its output in `log`, and killed by PID however the test ends."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+async def produce(kafka: str, topic: str, key: str, values: list[bytes]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send(topic, value, key=key.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def group_progress(kafka: str, topic: str, group: str) -> tuple[int, int]:
+    """(messages committed by the group, messages in the topic), over all partitions."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        ends = await consumer.end_offsets(partitions)
+        committed = [await consumer.committed(tp) or 0 for tp in partitions]
+        return sum(committed), sum(ends.values())
+    finally:
+        await consumer.stop()
+
+
 def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:
@@ -124,6 +171,24 @@ DESKTOP_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
+
+
+def records_for(site: str, count: int) -> list[bytes]:
+    """Transport messages for `count` page views of a site, made by the real ingestion
+    steps from realistic beacons (load times 905.6 + i ms)."""
+    from beacon.ingest import Ingestion, Received
+    from beacon.sites import Site, SiteRegistry
+
+    ingestion = Ingestion(lambda: SiteRegistry([Site(site, frozenset({"*"}))]))
+    messages = []
+    for i in range(count):
+        beacon = make_beacon(site, id=f"pv-{site}-{i:05d}")
+        beacon["nav"]["loadEventEnd"] = 905.6 + i
+        received = Received(
+            json.dumps(beacon).encode(), None, int(time.time() * 1000), DESKTOP_CHROME
+        )
+        messages.append(json.dumps(ingestion(received)).encode())
+    return messages
 
 
 def make_beacon(site: str = "demo", **overrides: object) -> dict:

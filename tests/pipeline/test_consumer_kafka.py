@@ -6,15 +6,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 from pydantic.alias_generators import to_camel
 from starlette.testclient import TestClient
 
 from beacon.app import create_app
-from beacon.ingest import Ingestion, Received
 from beacon.publishers.kafka import KafkaPublisher
 from beacon.settings import Settings
 from beacon.sites import Site, SiteRegistry
@@ -25,33 +23,9 @@ from pipeline.kafka_source import KafkaSource
 from pipeline.queries import Window, percentile_series
 from pipeline.records import NAVIGATION_TIMINGS
 from pipeline.sink import ClickHouseSink
-from tests.support import DESKTOP_CHROME, make_beacon
+from tests.support import make_beacon, produce, records_for
 
 FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
-
-
-def records_for(site: str, count: int) -> list[bytes]:
-    sites = SiteRegistry([Site(site, frozenset({"*"}))])
-    messages = []
-    for i in range(count):
-        beacon = make_beacon(site, id=f"pv-{site}-{i:04d}")
-        beacon["nav"]["loadEventEnd"] = 905.6 + i
-        received = Received(
-            json.dumps(beacon).encode(), None, int(time.time() * 1000), DESKTOP_CHROME
-        )
-        messages.append(orjson.dumps(Ingestion(lambda: sites)(received)))
-    return messages
-
-
-async def produce(kafka: str, topic: str, site: str, values: list[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send(topic, value, key=site.encode())
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 def count_rows(store, site: str) -> int:
