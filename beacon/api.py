@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from beacon.collect import rejection
 from beacon.ingest import Rejected
-from pipeline.queries import ROLLUP_METRICS, Window, percentile_series
+from pipeline.queries import DIMENSIONS, METRICS, Filters, Window, percentile_series
 
 MAX_SPAN = timedelta(days=90)
 _SITE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -68,21 +68,23 @@ class PercentilesEndpoint:
             site, metric = params.get("site", ""), params.get("metric", "load")
             if not _SITE.match(site):
                 raise Rejected(400, "bad_site")
-            if metric not in ROLLUP_METRICS:
-                raise Rejected(400, "bad_metric", {"metrics": sorted(ROLLUP_METRICS)})
-            route = params.get("route")
-            if route is not None and len(route) > 256:
-                raise Rejected(400, "bad_route")
+            if metric not in METRICS:
+                raise Rejected(400, "bad_metric", {"metrics": list(METRICS)})
+            equals = {name: params[name] for name in DIMENSIONS if name in params}
+            if any(len(value) > 256 for value in equals.values()):
+                raise Rejected(400, "bad_filter")
             window = parse_window(params, datetime.now(UTC))
         except Rejected as error:
             return rejection(error, {})
-        series = await asyncio.to_thread(percentile_series, self.store, site, metric, window, route)
+        series = await asyncio.to_thread(
+            percentile_series, self.store, Filters(site, equals), metric, window
+        )
         return JSONResponse(
             {
                 "site": site,
                 "metric": metric,
-                "unit": "ms",
-                "route": route,
+                "unit": "score" if metric == "cls" else "ms",
+                "filters": equals,
                 "from": window.start.isoformat(),
                 "to": window.end.isoformat(),
                 "bucket_s": window.bucket_s,

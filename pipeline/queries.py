@@ -2,16 +2,21 @@
 parameter; identifiers come only from the fixed tables below."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
 
 PERCENTILES = (50, 75, 95, 99)
-ROLLUP_METRICS = {"load": "load", "ttfb": "ttfb", "fcp": "fcp"}
-"""Metric name in the API → its quantile-state column in rum.page_views_1m."""
+METRICS = ("load", "ttfb", "fcp", "lcp", "inp", "cls")
+"""Metrics with quantile states in the rollups (`{metric}_quantiles`)."""
+RATED = ("ttfb", "fcp", "lcp", "inp", "cls")
+"""Web vitals with good / needs-improvement / poor counts (`{vital}_good` …)."""
+DIMENSIONS = ("route", "device_class", "browser", "country", "navigation_type")
+"""Rollup dimensions a query may filter on, besides the site."""
 
 _MERGE = "quantilesDDMerge(0.005, 0.5, 0.75, 0.95, 0.99)"
+_ROLLUPS = {60: ("rum.vitals_1m", "minute"), 3600: ("rum.vitals_1h", "hour")}
 
 
 @dataclass(frozen=True)
@@ -28,32 +33,48 @@ class Window:
                 return size
         return 7 * 86400
 
+    @property
+    def rollup(self) -> tuple[str, str]:
+        """The hourly table when buckets are whole hours (far fewer rows), else minutes."""
+        return _ROLLUPS[3600 if self.bucket_s % 3600 == 0 else 60]
+
+
+@dataclass(frozen=True)
+class Filters:
+    site: str
+    equals: dict[str, str] = field(default_factory=dict)
+    """Dimension → value; keys must be in DIMENSIONS."""
+
+    def sql(self) -> tuple[str, dict[str, str]]:
+        unknown = set(self.equals) - set(DIMENSIONS)
+        if unknown:
+            raise ValueError(f"cannot filter on {sorted(unknown)}")
+        clauses = ["site = {site:String}"] + [
+            f"{name} = {{f_{name}:String}}" for name in self.equals
+        ]
+        params = {"site": self.site, **{f"f_{k}": v for k, v in self.equals.items()}}
+        return " AND ".join(clauses), params
+
 
 def percentile_series(
-    client: Client, site: str, metric: str, window: Window, route: str | None = None
+    client: Client, filters: Filters, metric: str, window: Window
 ) -> list[dict[str, object]]:
-    """p50/p75/p95/p99 of a metric per time bucket, merged from minute rollups."""
-    column = ROLLUP_METRICS[metric]
-    route_filter = "AND route = {route:String}" if route is not None else ""
+    """p50/p75/p95/p99 of a metric per time bucket, merged from the rollup states."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+    table, bucket_column = window.rollup
+    where, params = filters.sql()
     result = client.query(
         f"""
-        SELECT toStartOfInterval(minute, toIntervalSecond({{bucket:UInt32}})) AS bucket,
+        SELECT toStartOfInterval({bucket_column}, toIntervalSecond({{bucket:UInt32}})) AS bucket,
                sum(views) AS views,
-               {_MERGE}({column}) AS q
-        FROM rum.page_views_1m
-        WHERE site = {{site:String}}
-          AND minute >= {{start:DateTime('UTC')}} AND minute < {{end:DateTime('UTC')}}
-          {route_filter}
+               {_MERGE}({metric}_quantiles) AS q
+        FROM {table}
+        WHERE {where} AND {_in_window(bucket_column)}
         GROUP BY bucket
         ORDER BY bucket
         """,
-        parameters={
-            "site": site,
-            "route": route,
-            "bucket": window.bucket_s,
-            "start": window.start,
-            "end": window.end,
-        },
+        parameters={**params, "bucket": window.bucket_s, "start": window.start, "end": window.end},
     )
     return [
         {
@@ -65,6 +86,23 @@ def percentile_series(
     ]
 
 
+def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[str, int]]:
+    """Good / needs-improvement / poor page-view counts per web vital over the window."""
+    table, bucket_column = window.rollup
+    where, params = filters.sql()
+    columns = ", ".join(f"sum({v}_{r})" for v in RATED for r in ("good", "ni", "poor"))
+    row = client.query(
+        f"SELECT {columns} FROM {table} WHERE {where} AND {_in_window(bucket_column)}",
+        parameters={**params, "start": window.start, "end": window.end},
+    ).result_rows[0]
+    counts = iter(row)
+    return {v: {r: int(next(counts) or 0) for r in ("good", "ni", "poor")} for v in RATED}
+
+
+def _in_window(column: str) -> str:
+    return f"{column} >= {{start:DateTime('UTC')}} AND {column} < {{end:DateTime('UTC')}}"
+
+
 def _finite(value: float) -> float | None:
     """A bucket with views but no samples of this metric merges to NaN: no value."""
-    return None if value is None or math.isnan(value) else round(value, 2)
+    return None if value is None or math.isnan(value) else round(value, 4)

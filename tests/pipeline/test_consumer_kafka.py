@@ -20,7 +20,7 @@ from pipeline.batching import Batch, Limits
 from pipeline.consumer import Pipeline
 from pipeline.dead_letters import KafkaDeadLetters, LoggedDeadLetters
 from pipeline.kafka_source import KafkaSource
-from pipeline.queries import Window, percentile_series
+from pipeline.queries import Filters, Window, percentile_series
 from pipeline.records import NAVIGATION_TIMINGS
 from pipeline.sink import ClickHouseSink
 from tests.support import make_beacon, produce, records_for
@@ -36,7 +36,7 @@ def count_rows(store, site: str) -> int:
 
 def rollup_views(store, site: str) -> int:
     return store.query(
-        "SELECT sum(views) FROM rum.page_views_1m WHERE site = {s:String}", parameters={"s": site}
+        "SELECT sum(views) FROM rum.vitals_1m WHERE site = {s:String}", parameters={"s": site}
     ).result_rows[0][0]
 
 
@@ -149,7 +149,7 @@ async def test_a_consumer_dying_between_insert_and_commit_is_replayed_not_lost_o
     window = Window(
         datetime.fromtimestamp(now - 3600, UTC), datetime.fromtimestamp(now + 60, UTC), 3600
     )
-    series = percentile_series(store, site, "load", window)
+    series = percentile_series(store, Filters(site), "load", window)
     assert sum(point["views"] for point in series) == len(values)
 
 

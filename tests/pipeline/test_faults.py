@@ -46,7 +46,7 @@ def all_committed(kafka: str, topic: str, group: str) -> bool:
 def stored_counts(store, site: str) -> tuple[int, int]:
     (raw,) = query_chdb(store, f"SELECT count() AS n FROM rum.page_views WHERE site = '{site}'")
     (rollup,) = query_chdb(
-        store, f"SELECT sum(views) AS n FROM rum.page_views_1m WHERE site = '{site}'"
+        store, f"SELECT sum(views) AS n FROM rum.vitals_1m WHERE site = '{site}'"
     )
     return int(raw["n"]), int(rollup["n"])
 
@@ -146,7 +146,7 @@ async def test_consumers_joining_and_leaving_split_the_work_with_no_loss_or_doub
     await asyncio.gather(*running[1:])
     assert stored() == len(records)
     views = store.query(
-        "SELECT sum(views) FROM rum.page_views_1m WHERE site = {s:String}", parameters={"s": site}
+        "SELECT sum(views) FROM rum.vitals_1m WHERE site = {s:String}", parameters={"s": site}
     ).result_rows[0][0]
     assert views == len(records)
     assert second.stats.rows + third.stats.rows > 0 and first.stats.rows > 0
