@@ -99,6 +99,33 @@ def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[
     return {v: {r: int(next(counts) or 0) for r in ("good", "ni", "poor")} for v in RATED}
 
 
+def server_time_breakdown(
+    client: Client, site: str, route: str, window: Window
+) -> list[dict[str, object]]:
+    """Where a route's server time goes: each Server-Timing name with how many views
+    reported it, its share of the total, and its percentiles."""
+    result = client.query(
+        f"""
+        SELECT name, sum(count) AS n, sum(total_ms) AS total, {_MERGE}(duration_quantiles) AS q
+        FROM rum.server_timings_1m
+        WHERE site = {{site:String}} AND route = {{route:String}} AND {_in_window("minute")}
+        GROUP BY name
+        ORDER BY total DESC
+        """,
+        parameters={"site": site, "route": route, "start": window.start, "end": window.end},
+    )
+    grand_total = sum(total for _, _, total, _ in result.result_rows) or 1.0
+    return [
+        {
+            "name": name,
+            "count": n,
+            "share": round(total / grand_total, 4),
+            **{f"p{p}": _finite(v) for p, v in zip(PERCENTILES, q, strict=True)},
+        }
+        for name, n, total, q in result.result_rows
+    ]
+
+
 def _in_window(column: str) -> str:
     return f"{column} >= {{start:DateTime('UTC')}} AND {column} < {{end:DateTime('UTC')}}"
 

@@ -186,7 +186,7 @@ CHILD_TABLES = {
 }
 """Record list field → its table's row model; each child row also gets PARENT_COLUMNS."""
 
-PARENT_COLUMNS = ("site", "page_view_id", "seq", "ts", "route")
+PARENT_COLUMNS = ("site", "page_view_id", "seq", "ts", "route", "counted")
 
 PAGE_VIEW_COLUMNS = tuple(
     name for name in PageViewRecord.model_fields if name != "kind" and name not in CHILD_TABLES

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.queries import Filters, Window, percentile_series, ratings
+from pipeline.queries import Filters, Window, percentile_series, ratings, server_time_breakdown
 from pipeline.records import PAGE_VIEW_COLUMNS, PageViewRecord
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -126,3 +126,33 @@ def test_views_without_the_metric_give_no_value_rather_than_zero(store, site):
     insert_page_views(store, site, [0.0] * 3)  # hidden before load: loadEventEnd is 0
     (point,) = percentile_series(store, Filters(site), "load", HOUR)
     assert point["views"] == 3 and point["p50"] is None
+
+
+def test_the_server_timing_breakdown_of_a_route(store, site):
+    from pipeline.batching import Batch
+    from pipeline.records import ServerTimingRow
+    from pipeline.sink import ClickHouseSink
+
+    ts = int(START.timestamp() * 1000)
+    records = [
+        PageViewRecord(
+            site=site,
+            page_view_id=f"timing{i:05d}",
+            seq=0,
+            ts=ts + i,
+            received_at=0,
+            url="https://x.example/p",
+            route="/p",
+            server_timings=[
+                ServerTimingRow(name="db", duration=30.0 + i),
+                ServerTimingRow(name="tpl", duration=10.0),
+            ],
+        )
+        for i in range(20)
+    ]
+    ClickHouseSink(store).write("t", Batch(0, 0, 19, 0, records=records))
+    breakdown = server_time_breakdown(store, site, "/p", HOUR)
+    assert [(b["name"], b["count"]) for b in breakdown] == [("db", 20), ("tpl", 20)]
+    db_total, tpl_total = sum(30.0 + i for i in range(20)), 200.0
+    assert breakdown[0]["share"] == pytest.approx(db_total / (db_total + tpl_total), abs=1e-3)
+    assert breakdown[1]["p50"] == pytest.approx(10.0, rel=0.005)
