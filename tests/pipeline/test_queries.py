@@ -156,3 +156,46 @@ def test_the_server_timing_breakdown_of_a_route(store, site):
     db_total, tpl_total = sum(30.0 + i for i in range(20)), 200.0
     assert breakdown[0]["share"] == pytest.approx(db_total / (db_total + tpl_total), abs=1e-3)
     assert breakdown[1]["p50"] == pytest.approx(10.0, rel=0.005)
+
+
+def test_a_page_view_with_follow_ups_is_one_row_with_its_final_values(store, site):
+    ts = int(START.timestamp() * 1000)
+    first = dict(
+        site=site,
+        page_view_id="followed",
+        ts=ts,
+        received_at=0,
+        url="https://x/",
+        route="/",
+        load_event_end=800.0,
+        lcp=1200.0,
+        cls=0.05,
+        inp=None,
+    )
+    rows = [
+        PageViewRecord(**first, seq=0),
+        PageViewRecord(
+            **{
+                **first,
+                "ts": ts + 3,
+                "lcp": None,
+                "load_event_end": 0.0,
+                "cls": 0.21,
+                "inp": 320.0,
+            },
+            seq=1,
+        ),
+    ]
+    store.insert(
+        "rum.page_views",
+        [[getattr(r, c) for c in PAGE_VIEW_COLUMNS] for r in rows],
+        column_names=PAGE_VIEW_COLUMNS,
+    )
+    ((lcp, cls, inp, load, after),) = store.query(
+        "SELECT lcp, cls, inp, load, beacons_after_first FROM rum.page_views_final "
+        "WHERE site = {s:String}",
+        parameters={"s": site},
+    ).result_rows
+    assert (lcp, round(cls, 2), inp, load, after) == (1200.0, 0.21, 320.0, 800.0, 1)
+    (point,) = percentile_series(store, Filters(site), "cls", HOUR)
+    assert point["views"] == 1  # the rollup counts the page view once

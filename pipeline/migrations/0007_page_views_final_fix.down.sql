@@ -1,0 +1,1 @@
+-- 0005's down step drops the view; nothing to restore here.
