@@ -4,11 +4,13 @@ the baseline measured in the same run, and their ratio (see scripts/bench.sh).""
 import os
 import sys
 
-from bench import collector, snippet_cost
+from bench import collector, pipeline, queries, snippet_cost
 
 BENCHMARKS = {
     "snippet": snippet_cost.run,
     "collector": lambda: collector.run(os.environ["RUM_KAFKA"]),
+    "pipeline": lambda: pipeline.run(os.environ["RUM_KAFKA"]),
+    "queries": queries.run,
 }
 
 

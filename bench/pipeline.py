@@ -1,0 +1,100 @@
+"""Pipeline throughput from the real Kafka broker into chdb, one consumer, against its
+two ceilings measured in the same run on the same messages: raw aiokafka consumption
+(no parsing, no store) and raw clickhouse-connect insertion of the same rows."""
+
+import asyncio
+import tempfile
+import time
+import uuid
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+
+from pipeline.batching import Batch, Limits
+from pipeline.consumer import Pipeline
+from pipeline.dead_letters import LoggedDeadLetters
+from pipeline.decode import decode
+from pipeline.kafka_source import KafkaSource
+from pipeline.migrate import migrate_up
+from pipeline.sink import ClickHouseSink
+from pipeline.store import open_store
+from pipeline.topics import ensure_topics
+from tests.support import group_progress, produce, records_for
+
+BEACONS = 200_000
+PER_MESSAGE = 100  # the collector packs a site's waiting beacons into one record
+
+
+async def raw_consume(kafka: str, topic: str, expected: int) -> float:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    seen, started = 0, time.perf_counter()
+    try:
+        while seen < expected:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                seen += sum(r.value.count(b"\n") + 1 for r in records)
+    finally:
+        await consumer.stop()
+    return expected / (time.perf_counter() - started)
+
+
+def raw_insert(client, messages: list[bytes]) -> float:
+    records = [r for m in messages for r in decode(m)]
+    sink = ClickHouseSink(client)
+    started = time.perf_counter()
+    for start in range(0, len(records), 10_000):
+        chunk = [
+            r.model_copy(update={"site": "raw-insert"}) for r in records[start : start + 10_000]
+        ]
+        sink.write(
+            f"raw-{uuid.uuid4().hex}", Batch(0, start, start + len(chunk) - 1, 0, records=chunk)
+        )
+    return len(records) / (time.perf_counter() - started)
+
+
+async def through_pipeline(kafka: str, topic: str, client, expected_messages: int) -> float:
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    pipeline = Pipeline(
+        KafkaSource(kafka, topic, group),
+        ClickHouseSink(client),
+        LoggedDeadLetters(),
+        Limits(rows=20_000, bytes=32 << 20, wait_s=1.0),
+    )
+    started = time.perf_counter()
+    task = asyncio.create_task(pipeline.run())
+    while (await group_progress(kafka, topic, group))[0] < expected_messages:
+        await asyncio.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    pipeline.stop()
+    await task
+    return pipeline.stats.rows / elapsed
+
+
+def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
+    topic = f"bench.pipeline.{uuid.uuid4().hex[:8]}"
+    asyncio.run(ensure_topics(kafka, {topic: 6}))
+    beacons = records_for("bench", BEACONS // 10)
+    # 200k beacons from 20k distinct ones: ids differ per copy, so nothing dedups.
+    lines = [
+        orjson.dumps(
+            {**orjson.loads(b), "page_view_id": f"{orjson.loads(b)['page_view_id']}-{copy}"}
+        )
+        for copy in range(10)
+        for b in beacons
+    ]
+    messages = [b"\n".join(lines[i : i + PER_MESSAGE]) for i in range(0, len(lines), PER_MESSAGE)]
+    asyncio.run(produce(kafka, topic, "bench", messages))
+    client = open_store(f"chdb://{tempfile.mkdtemp(prefix='rum-bench-pipe-')}")
+    migrate_up(client)
+    consume = asyncio.run(raw_consume(kafka, topic, len(lines)))
+    insert = raw_insert(client, messages)
+    ours = asyncio.run(through_pipeline(kafka, topic, client, len(messages)))
+    client.close()
+    ceiling = min(consume, insert)
+    return [
+        ("pipeline beacons/s", round(ours), round(consume), "raw aiokafka consume"),
+        ("pipeline beacons/s", round(ours), round(insert), "raw clickhouse-connect insert"),
+        ("pipeline beacons/s", round(ours), round(ceiling), "the slower ceiling (target 0.5)"),
+    ]
