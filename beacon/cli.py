@@ -20,7 +20,7 @@ from beacon.runtime import (
 )
 from beacon.settings import Settings
 from beacon.sites import SiteFile
-from pipeline.migrate import migrate_down, migrate_up
+from pipeline.migrate import apply_retention, migrate_down, migrate_up
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
 
@@ -46,8 +46,10 @@ def geo_lookup(settings: Settings) -> CountryLookup | None:
 
 def setup(settings: Settings) -> None:
     """Schema migrations, and the Kafka topics when the transport is Kafka."""
-    applied = migrate_up(open_store(settings.store))
+    store = open_store(settings.store)
+    applied = migrate_up(store)
     log.info("migrations applied: %s", applied or "none (up to date)")
+    apply_retention(store, settings.raw_ttl_days, settings.rollup_ttl_days)
     bootstrap = kafka_bootstrap(settings.transport)
     if bootstrap:
         topics = {settings.topic: settings.partitions, settings.dead_letter_topic: 1}

@@ -50,6 +50,10 @@ class Settings:
     """How many recent beacon keys are remembered to refuse duplicates."""
     bucky_path: str = "/bucky"
     """Where the Bucky-compatible endpoints live (`{bucky_path}/v1/send`)."""
+    raw_ttl_days: int = 400
+    """How long raw rows (page views, child rows, Bucky metrics) are kept."""
+    rollup_ttl_days: int = 800
+    """How long the rollups are kept."""
     log_format: str = "json"
     """`json` (one object per line) or `text`."""
     extra: Mapping[str, str] = field(default_factory=dict)

@@ -4,13 +4,14 @@ the baseline measured in the same run, and their ratio (see scripts/bench.sh).""
 import os
 import sys
 
-from bench import collector, pipeline, queries, snippet_cost
+from bench import collector, freshness, pipeline, queries, snippet_cost
 
 BENCHMARKS = {
     "snippet": snippet_cost.run,
     "collector": lambda: collector.run(os.environ["RUM_KAFKA"]),
     "pipeline": lambda: pipeline.run(os.environ["RUM_KAFKA"]),
     "queries": queries.run,
+    "freshness": lambda: freshness.run(os.environ["RUM_KAFKA"]),
 }
 
 

@@ -12,7 +12,7 @@ from pipeline.queries import Filters, Window, percentile_series
 from pipeline.store import open_store
 
 SIZES = (1_000_000, 10_000_000)
-CHUNK = 2_000_000
+CHUNK = 250_000  # an insert's rollup groups are held in memory
 RUNS = 5
 
 GENERATE = """

@@ -98,3 +98,27 @@ def migrate_down(client: Client, migrations: list[Migration] | None = None) -> i
         client.command(statement)
     _record(client, migration, applied=False)
     return migration.version
+
+
+RAW_TABLES = {
+    "page_views": "ts",
+    "server_timings": "ts",
+    "errors": "ts",
+    "resources": "ts",
+    "slow_resources": "ts",
+    "bucky_metrics": "received_at",
+}
+ROLLUP_TABLES = {"vitals_1m": "minute", "vitals_1h": "hour", "server_timings_1m": "minute"}
+
+
+def apply_retention(client: Client, raw_days: int, rollup_days: int) -> None:
+    """How long rows are kept: raw rows and rollups separately (rollups are small, so
+    they usually outlive raw rows). Existing parts are not rewritten; expired rows go
+    at the next merges."""
+    for tables, days in ((RAW_TABLES, raw_days), (ROLLUP_TABLES, rollup_days)):
+        for table, column in tables.items():
+            ttl = f"toDateTime({column}) + INTERVAL {int(days)} DAY"
+            client.command(
+                f"ALTER TABLE rum.{table} MODIFY TTL {ttl}",
+                settings={"materialize_ttl_after_modify": 0},
+            )

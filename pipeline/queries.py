@@ -17,6 +17,7 @@ DIMENSIONS = ("route", "device_class", "browser", "country", "navigation_type")
 
 _MERGE = "quantilesDDMerge(0.005, 0.5, 0.75, 0.95, 0.99)"
 _ROLLUPS = {60: ("rum.vitals_1m", "minute"), 3600: ("rum.vitals_1h", "hour")}
+_DIMENSIONAL = ("rum.vitals_dims_1h", "hour")
 
 
 @dataclass(frozen=True)
@@ -33,17 +34,20 @@ class Window:
                 return size
         return 7 * 86400
 
-    @property
-    def rollup(self) -> tuple[str, str]:
-        """The hourly table when buckets are whole hours (far fewer rows), else minutes."""
-        return _ROLLUPS[3600 if self.bucket_s % 3600 == 0 else 60]
-
 
 @dataclass(frozen=True)
 class Filters:
     site: str
     equals: dict[str, str] = field(default_factory=dict)
     """Dimension → value; keys must be in DIMENSIONS."""
+
+    def rollup(self, window: Window) -> tuple[str, str]:
+        """(table, time column) to read: the dimensional hourly rollup when filtering on
+        more than the route (so such series have hourly resolution), else the narrow
+        hourly rollup for whole-hour buckets, else the narrow minute rollup."""
+        if set(self.equals) - {"route"}:
+            return _DIMENSIONAL
+        return _ROLLUPS[3600 if window.bucket_s % 3600 == 0 else 60]
 
     def sql(self) -> tuple[str, dict[str, str]]:
         unknown = set(self.equals) - set(DIMENSIONS)
@@ -62,7 +66,7 @@ def percentile_series(
     """p50/p75/p95/p99 of a metric per time bucket, merged from the rollup states."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}")
-    table, bucket_column = window.rollup
+    table, bucket_column = filters.rollup(window)
     where, params = filters.sql()
     result = client.query(
         f"""
@@ -88,7 +92,7 @@ def percentile_series(
 
 def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[str, int]]:
     """Good / needs-improvement / poor page-view counts per web vital over the window."""
-    table, bucket_column = window.rollup
+    table, bucket_column = filters.rollup(window)
     where, params = filters.sql()
     columns = ", ".join(f"sum({v}_{r})" for v in RATED for r in ("good", "ni", "poor"))
     row = client.query(

@@ -7,6 +7,7 @@ import sys
 from pipeline.migrate import (
     Migration,
     applied_versions,
+    apply_retention,
     discover,
     migrate_down,
     migrate_up,
@@ -78,3 +79,11 @@ def test_the_migrate_command_applies_reverts_and_reapplies_the_real_schema(tmp_p
     tables = query_chdb(tmp_path / "ch", "SELECT name FROM system.tables WHERE database = 'rum'")
     assert [t["name"] for t in tables] == ["schema_migrations"]
     assert f"applied: {versions}" in rum("migrate")
+
+
+def test_retention_is_set_per_kind_of_table(store):
+    apply_retention(store, raw_days=30, rollup_days=365)
+    assert "toIntervalDay(30)" in store.command("SHOW CREATE TABLE rum.page_views")
+    assert "toIntervalDay(30)" in store.command("SHOW CREATE TABLE rum.bucky_metrics")
+    assert "toIntervalDay(365)" in store.command("SHOW CREATE TABLE rum.vitals_1h")
+    apply_retention(store, raw_days=400, rollup_days=800)  # back to the defaults

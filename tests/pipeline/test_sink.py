@@ -43,7 +43,7 @@ def test_a_batch_fills_every_table_and_a_replay_of_it_adds_nothing(store, site):
     assert count(store, "server_timings", site) == 3
     assert count(store, "errors", site) == 3
     assert count(store, "bucky_metrics", site) == 1
-    for rollup in ("vitals_1m", "vitals_1h"):  # the materialized views dropped the replay too
+    for rollup in ("vitals_1m", "vitals_1h", "vitals_dims_1h"):  # their views dropped it too
         views = store.query(
             f"SELECT sum(views) FROM rum.{rollup} WHERE site = {{s:String}}", parameters={"s": site}
         ).result_rows[0][0]
