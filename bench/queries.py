@@ -2,6 +2,7 @@
 generated page views (30 days, 50 routes, 3 sites, lognormal timings): latency at 1 M
 and 10 M page views, and the rollup's largest relative error against exact quantiles."""
 
+import os
 import statistics
 import tempfile
 import time
@@ -11,7 +12,8 @@ from pipeline.migrate import migrate_up
 from pipeline.queries import Filters, Window, percentile_series
 from pipeline.store import open_store
 
-SIZES = (1_000_000, 10_000_000)
+SIZES = tuple(int(n) for n in os.environ.get("RUM_BENCH_SIZES", "1000000,10000000").split(","))
+"""Page views to generate, cumulatively (RUM_BENCH_SIZES=1000000 for a quick run)."""
 CHUNK = 250_000  # an insert's rollup groups are held in memory
 RUNS = 5
 
@@ -86,7 +88,7 @@ def run() -> list[tuple[str, float, float | None, str]]:
         exact = client.query(EXACT, parameters=params).result_rows[0][0]
         merged = client.query(MERGED, parameters=params).result_rows[0][0]
         error = max(abs(m - e) / e for m, e in zip(merged, exact, strict=True))
-        label = f"{size // 1_000_000}M"
+        label = f"{size / 1_000_000:g}M"
         rows += [
             (
                 f"p50-p99 7-day series ms, {label} views",

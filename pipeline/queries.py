@@ -17,6 +17,7 @@ DIMENSIONS = ("route", "device_class", "browser", "country", "navigation_type")
 
 _MERGE = "quantilesDDMerge(0.005, 0.5, 0.75, 0.95, 0.99)"
 _ROLLUPS = {60: ("rum.vitals_1m", "minute"), 3600: ("rum.vitals_1h", "hour")}
+_SITE_ROLLUPS = {60: ("rum.vitals_site_1m", "minute"), 3600: ("rum.vitals_site_1h", "hour")}
 _DIMENSIONAL = ("rum.vitals_dims_1h", "hour")
 
 
@@ -42,12 +43,14 @@ class Filters:
     """Dimension → value; keys must be in DIMENSIONS."""
 
     def rollup(self, window: Window) -> tuple[str, str]:
-        """(table, time column) to read: the dimensional hourly rollup when filtering on
-        more than the route (so such series have hourly resolution), else the narrow
-        hourly rollup for whole-hour buckets, else the narrow minute rollup."""
+        """(table, time column) to read, the smallest that can answer: by site alone
+        when nothing is filtered, by site and route for a route, the dimensional hourly
+        rollup for anything else (so such series have hourly resolution). Whole-hour
+        buckets read the hourly tables."""
         if set(self.equals) - {"route"}:
             return _DIMENSIONAL
-        return _ROLLUPS[3600 if window.bucket_s % 3600 == 0 else 60]
+        tables = _ROLLUPS if self.equals else _SITE_ROLLUPS
+        return tables[3600 if window.bucket_s % 3600 == 0 else 60]
 
     def sql(self) -> tuple[str, dict[str, str]]:
         unknown = set(self.equals) - set(DIMENSIONS)
