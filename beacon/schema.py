@@ -6,8 +6,9 @@ other parts use short keys to keep the snippet and its payload small.
 """
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from pipeline.records import Bytes, Count, Label, Millis, NavigationTimings, Text
@@ -109,7 +110,9 @@ class Beacon(Part):
     site: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
     seq: Annotated[int, Field(ge=0, le=1000)] = 0
-    url: Annotated[str, Field(min_length=8, max_length=4096, pattern=r"^https?://")]
+    url: Annotated[
+        str, Field(min_length=8, max_length=4096, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$")
+    ]
     route: Annotated[str, Field(max_length=256)] | None = None
     t: EpochMs
     """The page's time origin (performance.timeOrigin), client epoch ms."""
@@ -132,3 +135,16 @@ class Beacon(Part):
     st: Annotated[list[ServerTiming], Field(max_length=20, default_factory=list)]
     res: Resources | None = None
     ctx: Context | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_a_host(cls, url: str) -> str:
+        """Parsable, with a host and a numeric port: what location.href always is."""
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a non-numeric port
+        except ValueError as error:
+            raise ValueError(f"not a URL: {error}") from None
+        if not parts.hostname:
+            raise ValueError("not a URL: no host")
+        return url
