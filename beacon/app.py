@@ -71,6 +71,7 @@ def create_app(
         settings.body_limit,
         ip_limits=TokenBuckets(settings.rate_per_ip, 2 * settings.rate_per_ip),
         trusted_proxies=parse_networks(settings.trusted_proxies),
+        body_timeout_s=settings.body_timeout_s,
     )
     bucky = BuckyEndpoint(collect)
     bucky_root = settings.bucky_path.rstrip("/")

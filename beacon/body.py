@@ -1,13 +1,26 @@
-"""Reading a request body without ever buffering more than the limit."""
+"""Reading a request body without ever buffering more than the limit, or waiting
+longer than a deadline."""
+
+import asyncio
 
 from starlette.types import Receive
 
 from beacon.ingest import Rejected
 
 
-async def read_limited(receive: Receive, limit: int, declared: str | None) -> bytes:
+async def read_limited(
+    receive: Receive, limit: int, declared: str | None, timeout_s: float = 10.0
+) -> bytes:
     """The whole body, or Rejected(413) as soon as it is known to exceed the limit:
-    from Content-Length before reading anything, or while streaming a chunked body."""
+    from Content-Length before reading anything, or while streaming a chunked body.
+    A body that takes longer than timeout_s (a slow-loris client) is Rejected(408)."""
+    try:
+        return await asyncio.wait_for(_read(receive, limit, declared), timeout_s)
+    except TimeoutError:
+        raise Rejected(408, "body_timeout", {"seconds": timeout_s}) from None
+
+
+async def _read(receive: Receive, limit: int, declared: str | None) -> bytes:
     if declared is not None:
         if not declared.isdigit():
             raise Rejected(400, "bad_content_length")

@@ -79,7 +79,10 @@ class BuckyEndpoint:
         try:
             site = self.site_for(request)
             body = await read_limited(
-                request.receive, self.collect.body_limit, request.headers.get("content-length")
+                request.receive,
+                self.collect.body_limit,
+                request.headers.get("content-length"),
+                self.collect.body_timeout_s,
             )
             text = body.decode("utf-8")
             records, errors = parse_lines(text, site.key, int(time.time() * 1000))

@@ -57,7 +57,9 @@ class CollectEndpoint:
         body_limit: int,
         ip_limits: TokenBuckets,
         trusted_proxies: tuple[Network, ...] = (),
+        body_timeout_s: float = 10.0,
     ) -> None:
+        self.body_timeout_s = body_timeout_s
         self.ingestion = ingestion
         self.publisher = publisher
         self.metrics = metrics
@@ -117,7 +119,9 @@ class CollectEndpoint:
         address = client_ip(peer, headers.get("x-forwarded-for"), self.trusted_proxies)
         if wait := self.ip_limits.take(address, time.monotonic()):
             raise rate_limited("ip", wait)
-        body = await read_limited(receive, self.body_limit, headers.get("content-length"))
+        body = await read_limited(
+            receive, self.body_limit, headers.get("content-length"), self.body_timeout_s
+        )
         return Received(
             body, origin, int(time.time() * 1000), headers.get("user-agent", ""), address
         )

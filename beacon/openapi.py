@@ -52,6 +52,7 @@ def openapi(bucky_root: str) -> dict:
                         "204": {"description": "accepted (or sampled out)"},
                         "400": _error("not a valid beacon; detail lists the fields"),
                         "403": _error("unknown site, or origin not allowed for it"),
+                        "408": _error("the body did not arrive in time"),
                         "409": _error("this beacon (id and seq) was already received"),
                         "413": _error("body over the limit"),
                         "415": _error("not text/plain or application/json"),

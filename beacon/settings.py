@@ -25,6 +25,8 @@ class Settings:
     consumer_group: str = "rum-pipeline"
     partitions: int = 6
     body_limit: int = 64 * 1024
+    body_timeout_s: int = 10
+    """A beacon body must arrive within this; slower clients get 408."""
     buffer_size: int = 20_000
     """Beacons the collector holds while the transport is slow, before answering 503."""
     batch_rows: int = 10_000
