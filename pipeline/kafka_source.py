@@ -65,9 +65,6 @@ class KafkaSource:
             {TopicPartition(self.topic, p): offset for p, offset in offsets.items()}
         )
 
-    async def committed(self, partition: int) -> int | None:
-        return await self.consumer.committed(TopicPartition(self.topic, partition))
-
     def pause(self) -> None:
         self.consumer.pause(*self.consumer.assignment())
 

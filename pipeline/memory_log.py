@@ -90,9 +90,6 @@ class MemorySource:
         if 0 in offsets:
             self.log.commit(offsets[0])
 
-    async def committed(self, partition: int) -> int | None:
-        return self.log.committed
-
     def pause(self) -> None:
         self._paused = True
 

@@ -28,8 +28,6 @@ class Source(Protocol):
     async def commit(self, offsets: dict[int, int]) -> None:
         """Commit, per partition, the offset of the next message to read."""
 
-    async def committed(self, partition: int) -> int | None: ...
-
     def pause(self) -> None:
         """Stop fetching (and keep the group membership alive) while the store is down."""
 
