@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from beacon.api import PercentilesEndpoint, bearer_matches
+from beacon.api import DataApi
+from beacon.auth import Access, bearer_matches, dashboard_token
 from beacon.bucky import BuckyEndpoint
 from beacon.clients import parse_networks
 from beacon.collect import BeaconHotPath, CollectEndpoint
+from beacon.dashboard import DashboardPages
 from beacon.geo import CountryLookup
 from beacon.ingest import Ingestion
 from beacon.limits import RecentKeys, TokenBuckets
@@ -64,19 +66,31 @@ def create_app(
         recent=RecentKeys(settings.recent_beacons),
         site_limits=TokenBuckets(settings.rate_per_site, 2 * settings.rate_per_site, 10_000),
     )
+    trusted = parse_networks(settings.trusted_proxies)
     collect = CollectEndpoint(
         ingestion,
         publisher,
         metrics,
         settings.body_limit,
         ip_limits=TokenBuckets(settings.rate_per_ip, 2 * settings.rate_per_ip),
-        trusted_proxies=parse_networks(settings.trusted_proxies),
+        trusted_proxies=trusted,
         body_timeout_s=settings.body_timeout_s,
     )
     bucky = BuckyEndpoint(collect)
     bucky_root = settings.bucky_path.rstrip("/")
     snippet = SnippetEndpoint(settings.snippet_path, settings.snippet_max_age)
-    percentiles = PercentilesEndpoint(store, settings.api_token)
+    access = Access(
+        dashboard_token(settings),
+        settings.dashboard_session_s,
+        secure_cookie=settings.base_url.startswith("https://"),
+    )
+    api = DataApi(
+        store,
+        access,
+        settings.api_cache_s,
+        concurrency=1 if settings.store.startswith("chdb://") else 8,
+    )
+    dashboard = DashboardPages(PACKAGE_DIR / "static" / "dashboard", access, trusted)
 
     async def prometheus(request: Request) -> Response:
         if settings.metrics_token and not bearer_matches(request, settings.metrics_token):
@@ -147,7 +161,13 @@ def create_app(
         Route("/readyz", readyz),
         Route("/metrics", prometheus),
         Route("/openapi.json", openapi_json),
-        Route("/api/v1/percentiles", percentiles.get),
+        Route("/api/v1/sites", api.sites),
+        Route("/api/v1/{name}", api.answer),
+        Route("/dashboard", dashboard.page),
+        Route("/dashboard/login", dashboard.login_form, methods=["GET"]),
+        Route("/dashboard/login", dashboard.login, methods=["POST"]),
+        Route("/dashboard/logout", dashboard.logout, methods=["POST"]),
+        Route("/dashboard/assets/{name}", dashboard.asset),
     ]
     if demo:
         routes.append(Route("/demo", demo_page))

@@ -3,11 +3,15 @@
 import argparse
 import asyncio
 import logging
+import secrets
 import signal
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import uvicorn
 
 from beacon.app import create_app
+from beacon.auth import dashboard_token
 from beacon.geo import CountryLookup
 from beacon.logs import configure_logging
 from beacon.runtime import (
@@ -21,6 +25,7 @@ from beacon.runtime import (
 from beacon.settings import Settings
 from beacon.sites import SiteFile
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
+from pipeline.sample_data import Shape, generate
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
 
@@ -59,6 +64,7 @@ def setup(settings: Settings) -> None:
 
 def cmd_run(settings: Settings) -> None:
     setup(settings)
+    settings = replace(settings, dashboard_token=dashboard_token(settings, keep_beside_store=True))
     store = open_store(settings.store)
     sites = SiteFile(settings.sites_file, settings.base_url)
     publisher, service = publisher_and_pipeline(settings, store)
@@ -74,10 +80,8 @@ def cmd_run(settings: Settings) -> None:
     where = "in-process queue" if settings.transport == MEMORY else settings.transport
     print(f"rum: collector + pipeline on {where}, store {settings.store}", flush=True)
     print(f"rum: demo page      {settings.base_url}/demo", flush=True)
-    print(
-        f"rum: percentiles    {settings.base_url}/api/v1/percentiles?site=demo&metric=load",
-        flush=True,
-    )
+    print(f"rum: dashboard      {settings.base_url}/dashboard", flush=True)
+    print(f"rum: dashboard token {settings.dashboard_token}", flush=True)
     serve(settings, app)
 
 
@@ -117,6 +121,13 @@ def cmd_migrate(settings: Settings, down: bool) -> None:
         setup(settings)
 
 
+def cmd_sample_data(settings: Settings, site: str, views: int, hours: int) -> None:
+    setup(settings)
+    shape = Shape(site, views, datetime.now(UTC), hours, seed=secrets.randbelow(2**31))
+    generate(open_store(settings.store), shape)
+    print(f"wrote {views} generated page views of site {site!r} over the last {hours} h")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="rum",
@@ -129,6 +140,12 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("pipeline", help="the pipeline alone: Kafka → ClickHouse")
     migrate = commands.add_parser("migrate", help="apply schema migrations and create topics")
     migrate.add_argument("--down", action="store_true", help="revert the newest migration")
+    sample = commands.add_parser(
+        "sample-data", help="write generated page views, to try the dashboards without traffic"
+    )
+    sample.add_argument("--site", default="demo")
+    sample.add_argument("--views", type=int, default=50_000)
+    sample.add_argument("--hours", type=int, default=7 * 24)
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -148,3 +165,5 @@ def main(argv: list[str] | None = None) -> None:
             cmd_pipeline(settings)
         case "migrate":
             cmd_migrate(settings, args.down)
+        case "sample-data":
+            cmd_sample_data(settings, args.site, args.views, args.hours)

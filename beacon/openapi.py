@@ -1,9 +1,14 @@
 """The OpenAPI 3.1 description of the collector, served at /openapi.json. The beacon's
 schema comes from the pydantic model, so the description cannot drift from the code."""
 
+from beacon.api import ANSWERS, SITE_PATTERN
+from beacon.auth import SESSION_COOKIE
+from beacon.dashboard import ASSETS
 from beacon.schema import Beacon
+from pipeline.queries import DIMENSIONS
 
 REF = "#/components/schemas/{model}"
+SECURITY = [{"token": []}, {"session": []}]
 
 
 def _error(description: str) -> dict:
@@ -11,6 +16,10 @@ def _error(description: str) -> dict:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+
+
+def html_error(description: str) -> dict:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
 def _retry(description: str) -> dict:
@@ -29,6 +38,11 @@ def openapi(bucky_root: str) -> dict:
     beacon_body = {"schema": {"$ref": "#/components/schemas/Beacon"}}
     text = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
     json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+    html = {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}}
+    data_errors = {
+        "401": _error("the dashboard token or a session is required"),
+        "503": _error("the store is unavailable, or none is configured in this process"),
+    }
     preflight = {
         "summary": "CORS preflight",
         "responses": {"204": {"description": "allowed"}, "403": _error("origin not allowed")},
@@ -113,33 +127,114 @@ def openapi(bucky_root: str) -> dict:
             "/openapi.json": {
                 "get": {"summary": "This description", "responses": {"200": json_ok}}
             },
-            "/api/v1/percentiles": {
+            "/api/v1/sites": {
                 "get": {
-                    "summary": "p50/p75/p95/p99 of a metric per time bucket",
+                    "summary": "Sites with page views, busiest first",
+                    "security": SECURITY,
+                    "responses": {"200": json_ok, **data_errors},
+                }
+            },
+            "/api/v1/{name}": {
+                "get": {
+                    "summary": "One answer of the dashboards over the rollups",
+                    "description": "percentiles (series and total; compare=1 adds the "
+                    "previous period), ratings, routes (slowest by p75), server-errors "
+                    "(5xx page views), errors (JavaScript), server-timing (where server "
+                    "time goes), histogram, dimensions (values each filter can take).",
+                    "security": SECURITY,
                     "parameters": [
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": list(ANSWERS)},
+                        },
+                        _query("site", True, {"type": "string", "pattern": SITE_PATTERN}),
                         _query(
-                            "site", True, {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
+                            "metric",
+                            False,
+                            {
+                                "type": "string",
+                                "description": "load, ttfb, fcp, lcp, inp, cls, or st:<name> "
+                                "for a Server-Timing entry (percentiles only)",
+                                "pattern": "^(load|ttfb|fcp|lcp|inp|cls|st:.{1,64})$",
+                            },
                         ),
-                        _query(
-                            "metric", False, {"type": "string", "enum": ["load", "ttfb", "fcp"]}
+                        *(
+                            _query(name, False, {"type": "string", "maxLength": 256})
+                            for name in DIMENSIONS
                         ),
-                        _query("route", False, {"type": "string", "maxLength": 256}),
                         _query("from", False, {"type": "string"}),
                         _query("to", False, {"type": "string"}),
                         _query(
                             "bucket", False, {"type": "integer", "minimum": 60, "maximum": 604800}
                         ),
+                        _query("compare", False, {"type": "string", "enum": ["0", "1"]}),
+                        _query("limit", False, {"type": "integer", "minimum": 1, "maximum": 200}),
                     ],
                     "responses": {
                         "200": json_ok,
                         "400": _error("bad parameter"),
-                        "401": _error("token required"),
-                        "503": _error("no store configured in this process"),
+                        "404": _error("no such answer"),
+                        **data_errors,
                     },
                 }
             },
+            "/dashboard": {
+                "get": {
+                    "summary": "The built-in dashboard (signed in), else a redirect to sign in",
+                    "responses": {"200": html, "303": {"description": "sign in first"}},
+                }
+            },
+            "/dashboard/login": {
+                "get": {"summary": "The sign-in form", "responses": {"200": html}},
+                "post": {
+                    "summary": "Sign in with the dashboard token; sets a session cookie",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"token": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "303": {"description": "signed in"},
+                        "401": html_error("wrong token"),
+                        "403": html_error("posted from another site"),
+                        "413": html_error("form too large"),
+                        "429": html_error("too many attempts"),
+                    },
+                },
+            },
+            "/dashboard/logout": {
+                "post": {"summary": "Sign out", "responses": {"303": {"description": "done"}}}
+            },
+            "/dashboard/assets/{name}": {
+                "get": {
+                    "summary": "The dashboard's bundled script and style sheet",
+                    "parameters": [
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": list(ASSETS)},
+                        }
+                    ],
+                    "responses": {"200": text, "404": _error("no such asset")},
+                }
+            },
         },
-        "components": {"schemas": components},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+            },
+        },
     }
 
 

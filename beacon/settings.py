@@ -34,8 +34,14 @@ class Settings:
     batch_wait_ms: int = 1_000
     snippet_path: str = str(PACKAGE_DIR / "static" / "rum.js")
     snippet_max_age: int = 3_600
-    api_token: str = ""
-    """When set, the JSON API requires `Authorization: Bearer <token>`."""
+    dashboard_token: str = ""
+    """The secret for the dashboard and its JSON API (`Authorization: Bearer <token>`,
+    or a login on /dashboard). Unset: `rum run` keeps a generated one beside the
+    embedded store (data/dashboard-token); other roles generate one and log it."""
+    dashboard_session_s: int = 12 * 3600
+    """How long a dashboard login lasts."""
+    api_cache_s: int = 10
+    """How long the JSON API reuses an answer to the same question."""
     metrics_token: str = ""
     """When set, /metrics requires `Authorization: Bearer <token>`."""
     sites_reload_s: int = 5

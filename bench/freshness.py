@@ -18,11 +18,12 @@ from pathlib import Path
 import httpx
 
 from bench.collector import wait_for_port
-from tests.support import DESKTOP_CHROME, ROOT, free_port, make_beacon
+from tests.support import DASHBOARD_TOKEN, DESKTOP_CHROME, ROOT, free_port, make_beacon
 
 LOAD_PER_S = 200
 PROBES = 20
 HEADERS = {"content-type": "text/plain", "user-agent": DESKTOP_CHROME}
+AUTH = {"authorization": f"Bearer {DASHBOARD_TOKEN}"}
 
 
 async def post(client: httpx.AsyncClient, url: str, beacon: dict) -> None:
@@ -42,7 +43,8 @@ async def probe(client: httpx.AsyncClient, url: str, n: int) -> float:
     accepted = time.perf_counter()
     params = {"site": "bench", "route": route}
     while True:
-        series = (await client.get(f"{url}/api/v1/percentiles", params=params)).json()["series"]
+        answer = await client.get(f"{url}/api/v1/percentiles", params=params, headers=AUTH)
+        series = answer.json()["series"]
         if sum(point["views"] for point in series) >= 1:
             return (time.perf_counter() - accepted) * 1000
         await asyncio.sleep(0.025)
@@ -78,6 +80,8 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         "RUM_SITES_FILE": str(folder / "sites.toml"),
         "RUM_PORT": str(port),
         "RUM_RATE_PER_IP": "100000",
+        "RUM_DASHBOARD_TOKEN": DASHBOARD_TOKEN,
+        "RUM_API_CACHE_S": "0",  # every probe asks the store, as a fresh dashboard would
     }
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "rum"), "run"],

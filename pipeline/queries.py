@@ -12,10 +12,13 @@ METRICS = ("load", "ttfb", "fcp", "lcp", "inp", "cls")
 """Metrics with quantile states in the rollups (`{metric}_quantiles`)."""
 RATED = ("ttfb", "fcp", "lcp", "inp", "cls")
 """Web vitals with good / needs-improvement / poor counts (`{vital}_good` …)."""
+SERVER_TIMING = "st:"
+"""A metric named `st:<name>` is the Server-Timing entry <name> (percentiles only)."""
 DIMENSIONS = ("route", "device_class", "browser", "country", "navigation_type")
 """Rollup dimensions a query may filter on, besides the site."""
 
 _MERGE = "quantilesDDMerge(0.005, 0.5, 0.75, 0.95, 0.99)"
+_EXACT = "quantilesExact(0.5, 0.75, 0.95, 0.99)"
 _ROLLUPS = {60: ("rum.vitals_1m", "minute"), 3600: ("rum.vitals_1h", "hour")}
 _SITE_ROLLUPS = {60: ("rum.vitals_site_1m", "minute"), 3600: ("rum.vitals_site_1h", "hour")}
 _DIMENSIONAL = ("rum.vitals_dims_1h", "hour")
@@ -42,6 +45,12 @@ class Filters:
     equals: dict[str, str] = field(default_factory=dict)
     """Dimension → value; keys must be in DIMENSIONS."""
 
+    def route_rollup(self, window: Window) -> tuple[str, str]:
+        """Like rollup(), but always keeping routes apart (for per-route tables)."""
+        if set(self.equals) - {"route"}:
+            return _DIMENSIONAL
+        return _ROLLUPS[3600 if window.bucket_s % 3600 == 0 else 60]
+
     def rollup(self, window: Window) -> tuple[str, str]:
         """(table, time column) to read, the smallest that can answer: by site alone
         when nothing is filtered, by site and route for a route, the dimensional hourly
@@ -51,6 +60,22 @@ class Filters:
             return _DIMENSIONAL
         tables = _ROLLUPS if self.equals else _SITE_ROLLUPS
         return tables[3600 if window.bucket_s % 3600 == 0 else 60]
+
+    def child_sql(self) -> tuple[str, dict[str, str]]:
+        """The filter for a child table (errors, server timings). Those carry the site
+        and route; the other dimensions select their page views in the same window."""
+        others = {k: v for k, v in self.equals.items() if k != "route"}
+        where, params = Filters(
+            self.site, {k: v for k, v in self.equals.items() if k == "route"}
+        ).sql()
+        if others:
+            views, view_params = Filters(self.site, others).sql()
+            where += (
+                " AND page_view_id IN (SELECT page_view_id FROM rum.page_views"
+                f" WHERE {views} AND {_in_window('ts')})"
+            )
+            params |= view_params
+        return where, params
 
     def sql(self) -> tuple[str, dict[str, str]]:
         unknown = set(self.equals) - set(DIMENSIONS)
@@ -67,30 +92,72 @@ def percentile_series(
     client: Client, filters: Filters, metric: str, window: Window
 ) -> list[dict[str, object]]:
     """p50/p75/p95/p99 of a metric per time bucket, merged from the rollup states."""
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}")
-    table, bucket_column = filters.rollup(window)
-    where, params = filters.sql()
+    states = _states(filters, metric, window)
     result = client.query(
         f"""
-        SELECT toStartOfInterval({bucket_column}, toIntervalSecond({{bucket:UInt32}})) AS bucket,
-               sum(views) AS views,
-               {_MERGE}({metric}_quantiles) AS q
-        FROM {table}
-        WHERE {where} AND {_in_window(bucket_column)}
+        SELECT toStartOfInterval({states.time}, toIntervalSecond({{bucket:UInt32}})) AS bucket,
+               sum({states.count}) AS views,
+               {_MERGE}({states.column}) AS q
+        FROM {states.table}
+        WHERE {states.where}
         GROUP BY bucket
         ORDER BY bucket
         """,
-        parameters={**params, "bucket": window.bucket_s, "start": window.start, "end": window.end},
+        parameters={**states.params, "bucket": window.bucket_s},
     )
     return [
-        {
-            "t": bucket.replace(tzinfo=UTC).isoformat(),
-            "views": views,
-            **{f"p{p}": _finite(value) for p, value in zip(PERCENTILES, q, strict=True)},
-        }
+        {"t": _iso(bucket), "views": views, **_percentiles(q)}
         for bucket, views, q in result.result_rows
     ]
+
+
+def percentile_total(
+    client: Client, filters: Filters, metric: str, window: Window
+) -> dict[str, object]:
+    """p50/p75/p95/p99 of a metric over the whole window, and its page views."""
+    states = _states(filters, metric, window)
+    views, q = client.query(
+        f"SELECT sum({states.count}), {_MERGE}({states.column}) FROM {states.table}"
+        f" WHERE {states.where}",
+        parameters=states.params,
+    ).result_rows[0]
+    return {"views": views or 0, **_percentiles(q)}
+
+
+@dataclass(frozen=True)
+class _States:
+    """Where a metric's quantile states are, for one filter and window."""
+
+    table: str
+    time: str
+    count: str
+    column: str
+    where: str
+    params: dict[str, object]
+
+
+def _states(filters: Filters, metric: str, window: Window) -> _States:
+    window_params = {"start": window.start, "end": window.end}
+    if metric.startswith(SERVER_TIMING):
+        if set(filters.equals) - {"route"}:
+            raise ValueError("Server-Timing percentiles can be filtered by route only")
+        where, params = filters.sql()
+        where += f" AND name = {{st_name:String}} AND {_in_window('minute')}"
+        params = {**params, "st_name": metric.removeprefix(SERVER_TIMING), **window_params}
+        return _States(
+            "rum.server_timings_1m", "minute", "count", "duration_quantiles", where, params
+        )
+    _check_metric(metric)
+    table, time_column = filters.rollup(window)
+    where, params = filters.sql()
+    return _States(
+        table,
+        time_column,
+        "views",
+        f"{metric}_quantiles",
+        f"{where} AND {_in_window(time_column)}",
+        {**params, **window_params},
+    )
 
 
 def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[str, int]]:
@@ -107,34 +174,242 @@ def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[
 
 
 def server_time_breakdown(
-    client: Client, site: str, route: str, window: Window
+    client: Client, filters: Filters, window: Window
 ) -> list[dict[str, object]]:
-    """Where a route's server time goes: each Server-Timing name with how many views
-    reported it, its share of the total, and its percentiles."""
+    """Where server time goes (for a site, or a route when filtered by one): each
+    Server-Timing name with how many views reported it, its share of the total, and
+    its percentiles. Filters other than the route need the raw rows."""
+    where, params = filters.child_sql()
+    others = set(filters.equals) - {"route"}
+    source = (
+        f"""SELECT name, count() AS n, sum(toFloat64(duration)) AS total,
+                   {_EXACT}(toFloat64(duration)) AS q
+            FROM rum.server_timings
+            WHERE {where} AND {_in_window("ts")} AND seq = 0 AND counted"""
+        if others
+        else f"""SELECT name, sum(count) AS n, sum(total_ms) AS total,
+                        {_MERGE}(duration_quantiles) AS q
+                 FROM rum.server_timings_1m
+                 WHERE {where} AND {_in_window("minute")}"""
+    )
     result = client.query(
-        f"""
-        SELECT name, sum(count) AS n, sum(total_ms) AS total, {_MERGE}(duration_quantiles) AS q
-        FROM rum.server_timings_1m
-        WHERE site = {{site:String}} AND route = {{route:String}} AND {_in_window("minute")}
-        GROUP BY name
-        ORDER BY total DESC
-        """,
-        parameters={"site": site, "route": route, "start": window.start, "end": window.end},
+        f"{source} GROUP BY name ORDER BY total DESC, name",
+        parameters={**params, "start": window.start, "end": window.end},
     )
     grand_total = sum(total for _, _, total, _ in result.result_rows) or 1.0
     return [
-        {
-            "name": name,
-            "count": n,
-            "share": round(total / grand_total, 4),
-            **{f"p{p}": _finite(v) for p, v in zip(PERCENTILES, q, strict=True)},
-        }
+        {"name": name, "count": n, "share": round(total / grand_total, 4), **_percentiles(q)}
         for name, n, total, q in result.result_rows
     ]
 
 
+def slowest_routes(
+    client: Client, filters: Filters, metric: str, window: Window, limit: int = 20
+) -> list[dict[str, object]]:
+    """Routes ranked by their p75 of a metric over the window, with their volume."""
+    _check_metric(metric)
+    table, bucket_column = filters.route_rollup(window)
+    where, params = filters.sql()
+    result = client.query(
+        f"""
+        SELECT route, sum(views) AS views, {_MERGE}({metric}_quantiles) AS q
+        FROM {table}
+        WHERE {where} AND {_in_window(bucket_column)}
+        GROUP BY route
+        ORDER BY q[2] DESC, route
+        LIMIT {{limit:UInt32}}
+        """,
+        parameters={**params, "start": window.start, "end": window.end, "limit": limit},
+    )
+    return [
+        {"route": route, "views": views, **_percentiles(q)}
+        for route, views, q in result.result_rows
+        if not math.isnan(q[1])
+    ]
+
+
+def server_errors(
+    client: Client, filters: Filters, window: Window, limit: int = 20
+) -> list[dict[str, object]]:
+    """Page views answered with a 5xx status, by route and status (from the raw rows:
+    the browser reports the status, so these are the errors real users saw)."""
+    where, params = filters.sql()
+    result = client.query(
+        f"""
+        SELECT route, response_status, count() AS views, max(ts) AS last_seen
+        FROM rum.page_views
+        WHERE {where} AND {_in_window("ts")} AND seq = 0 AND counted
+          AND response_status >= 500 AND response_status < 600
+        GROUP BY route, response_status
+        ORDER BY views DESC, route, response_status
+        LIMIT {{limit:UInt32}}
+        """,
+        parameters={**params, "start": window.start, "end": window.end, "limit": limit},
+    )
+    return [
+        {"route": route, "status": status, "views": views, "last_seen": _iso(last)}
+        for route, status, views, last in result.result_rows
+    ]
+
+
+def top_errors(
+    client: Client, filters: Filters, window: Window, limit: int = 20
+) -> list[dict[str, object]]:
+    """JavaScript errors by message: occurrences, page views affected, where thrown."""
+    where, params = filters.child_sql()
+    result = client.query(
+        f"""
+        SELECT message, count() AS occurrences, uniqExact(page_view_id) AS views,
+               argMax(source, ts) AS source, argMax(line, ts) AS line,
+               argMax(col, ts) AS col, max(ts) AS last_seen
+        FROM rum.errors
+        WHERE {where} AND {_in_window("ts")} AND counted
+        GROUP BY message
+        ORDER BY occurrences DESC, message
+        LIMIT {{limit:UInt32}}
+        """,
+        parameters={**params, "start": window.start, "end": window.end, "limit": limit},
+    )
+    return [
+        {
+            "message": message,
+            "occurrences": occurrences,
+            "views": views,
+            "source": source,
+            "line": line,
+            "col": col,
+            "last_seen": _iso(last),
+        }
+        for message, occurrences, views, source, line, col, last in result.result_rows
+    ]
+
+
+def histogram(
+    client: Client, filters: Filters, metric: str, window: Window, bins: int = 30
+) -> dict[str, object]:
+    """How a metric's values are distributed: `bins` equal-width bins from 0 up to a
+    round width covering the 99th percentile, and one open bin for the rest."""
+    _check_metric(metric)
+    where, params = filters.sql()
+    value, present = RAW_VALUES[metric]
+    scope = f"{where} AND {_in_window('ts')} AND seq = 0 AND counted AND {present}"
+    params = {**params, "start": window.start, "end": window.end}
+    (p99,) = client.query(
+        f"SELECT quantileExact(0.99)(toFloat64({value})) FROM rum.page_views WHERE {scope}",
+        parameters=params,
+    ).result_rows[0]
+    width = _round_width((p99 or 0) / bins, metric)
+    counts = dict(
+        client.query(
+            f"""
+            SELECT least(toUInt32(floor(toFloat64({value}) / {{width:Float64}})), {{bins:UInt32}})
+                       AS bin,
+                   count()
+            FROM rum.page_views
+            WHERE {scope}
+            GROUP BY bin
+            """,
+            parameters={**params, "width": width, "bins": bins},
+        ).result_rows
+    )
+    return {
+        "width": width,
+        "bins": [
+            {
+                "from": round(i * width, 4),
+                "to": None if i == bins else round((i + 1) * width, 4),
+                "views": counts.get(i, 0),
+            }
+            for i in range(bins + 1)
+        ],
+    }
+
+
+def dimension_values(
+    client: Client, site: str, window: Window, limit: int = 200
+) -> dict[str, list[str]]:
+    """The values each filter can take for a site in the window, commonest first, and
+    the Server-Timing names its pages report."""
+    params = {"site": site, "start": window.start, "end": window.end, "limit": limit}
+    values: dict[str, list[str]] = {}
+    for name in DIMENSIONS:
+        values[name] = [
+            value
+            for (value,) in client.query(
+                f"""
+                SELECT {name} FROM rum.vitals_dims_1h
+                WHERE site = {{site:String}} AND {_in_window("hour")}
+                GROUP BY {name} ORDER BY sum(views) DESC, {name} LIMIT {{limit:UInt32}}
+                """,
+                parameters=params,
+            ).result_rows
+        ]
+    values["server_timing"] = [
+        name
+        for (name,) in client.query(
+            f"""
+            SELECT name FROM rum.server_timings_1m
+            WHERE site = {{site:String}} AND {_in_window("minute")}
+            GROUP BY name ORDER BY sum(count) DESC, name LIMIT {{limit:UInt32}}
+            """,
+            parameters=params,
+        ).result_rows
+    ]
+    return values
+
+
+def sites(client: Client) -> list[str]:
+    """Sites with page views in the hourly rollup, busiest first."""
+    return [
+        site
+        for (site,) in client.query(
+            "SELECT site FROM rum.vitals_site_1h GROUP BY site ORDER BY sum(views) DESC, site"
+        ).result_rows
+    ]
+
+
+RAW_VALUES = {
+    "load": ("load_event_end - activation_start", "load_event_end > 0"),
+    "ttfb": (
+        "assumeNotNull(coalesce(ttfb, if(response_start > 0,"
+        " greatest(response_start - activation_start, 0), NULL)))",
+        "coalesce(ttfb, if(response_start > 0,"
+        " greatest(response_start - activation_start, 0), NULL)) IS NOT NULL",
+    ),
+    **{v: (f"assumeNotNull({v})", f"{v} IS NOT NULL") for v in ("fcp", "lcp", "inp", "cls")},
+}
+"""(value, presence) expressions of each metric over raw page views: the same values
+the rollups' materialized views aggregate."""
+
+
+def _round_width(raw: float, metric: str) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least `raw`."""
+    floor = 0.001 if metric == "cls" else 1.0
+    raw = max(raw, floor)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw - 1e-12)
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+
+
+def _percentiles(q: list[float]) -> dict[str, float | None]:
+    return {f"p{p}": _finite(value) for p, value in zip(PERCENTILES, q, strict=True)}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).isoformat()
+
+
 def _in_window(column: str) -> str:
-    return f"{column} >= {{start:DateTime('UTC')}} AND {column} < {{end:DateTime('UTC')}}"
+    """Rows of the window; an hourly table's rows are whole hours, so its first row is
+    the hour the window starts in (a partial hour reads as the whole hour)."""
+    start = "{start:DateTime('UTC')}"
+    if column == "hour":
+        start = f"toStartOfHour({start})"
+    return f"{column} >= {start} AND {column} < {{end:DateTime('UTC')}}"
 
 
 def _finite(value: float) -> float | None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by run.sh and test.sh: a venv with the project installed
-# (with test extras when asked: `setup.sh test`) and the built snippet.
+# (with test extras when asked: `setup.sh test`), the built snippet and the built dashboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras=${1:-}
@@ -15,7 +15,9 @@ if [ ! -f "$stamp" ]; then
 fi
 
 command -v npm >/dev/null || { echo "setup: node and npm are required to build the snippet" >&2; exit 1; }
-if [ ! -d js/node_modules ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
-  npm ci --prefix js --no-audit --no-fund --loglevel=error
-fi
-npm run --prefix js --silent build
+for package in js dashboards/web; do
+  if [ ! -d "$package/node_modules" ] || [ "$package/package-lock.json" -nt "$package/node_modules/.package-lock.json" ]; then
+    npm ci --prefix "$package" --no-audit --no-fund --loglevel=error
+  fi
+  npm run --prefix "$package" --silent build
+done

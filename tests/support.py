@@ -29,6 +29,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+ARTIFACTS = ROOT / "test-artifacts"
+"""Screenshots and other things a person should look at after a run."""
+DASHBOARD_TOKEN = "test-dashboard-token"
+"""The dashboard token `running` gives its processes (unless a test passes its own)."""
+
+
+def api(url: str, answer: str, token: str = DASHBOARD_TOKEN, **params: object) -> dict:
+    """One answer of the collector's JSON API, as a dashboard would ask for it."""
+    response = httpx.get(
+        f"{url}/api/v1/{answer}", params=params, headers={"authorization": f"Bearer {token}"}
+    )
+    response.raise_for_status()
+    return response.json()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,7 +98,13 @@ def running(
     """Start a `rum` process on a free 127.0.0.1 port, wait for /readyz, and stop it
     by PID however the test ends."""
     port = free_port()
-    full_env = {**os.environ, "RUM_HOST": "127.0.0.1", "RUM_PORT": str(port), **env}
+    full_env = {
+        **os.environ,
+        "RUM_HOST": "127.0.0.1",
+        "RUM_PORT": str(port),
+        "RUM_DASHBOARD_TOKEN": DASHBOARD_TOKEN,
+        **env,
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, env=full_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
@@ -252,6 +273,22 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact, to be looked at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, url: str, token: str = DASHBOARD_TOKEN) -> None:
+    """Sign in to the built-in dashboard through its form, and wait for it to load."""
+    page.goto(f"{url}/dashboard")
+    page.fill("input[name=token]", token)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-loaded]", state="attached")
 
 
 @dataclass(frozen=True)

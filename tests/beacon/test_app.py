@@ -184,33 +184,6 @@ def test_unknown_paths_and_methods_answer_json(collector):
     assert client.get("/v1/beacon").status_code == 405
 
 
-@pytest.mark.parametrize(
-    ("query", "reason"),
-    [
-        ("site=a%20b", "bad_site"),
-        ("site=shop&metric=cpu", "bad_metric"),
-        ("site=shop&from=yesterday", "bad_time"),
-        ("site=shop&from=1700000000&to=1600000000", "bad_range"),
-        ("site=shop&from=1600000000&to=1700000000", "bad_range"),
-        ("site=shop&bucket=5", "bad_bucket"),
-    ],
-)
-def test_the_percentile_api_rejects_bad_parameters(tmp_path, query, reason):
-    app = create_app(
-        Settings(snippet_path=str(tmp_path / "rum.js")),
-        publisher=MemoryPublisher(MemoryLog(1)),
-        sites=SITES,
-        store=object(),  # type: ignore[arg-type]  # never queried: input is checked first
-    )
-    response = TestClient(app).get(f"/api/v1/percentiles?{query}")
-    assert response.status_code == 400 and response.json()["error"] == reason
-
-
-def test_the_percentile_api_requires_the_token_when_one_is_set(tmp_path):
-    client, _ = app_with(tmp_path, api_token="s3cret")
-    assert client.get("/api/v1/percentiles?site=shop").status_code == 401
-
-
 def test_one_address_past_its_rate_gets_429_with_retry_after(tmp_path):
     client, log = app_with(tmp_path, rate_per_ip=2)
     with client:

@@ -65,3 +65,19 @@ def test_the_image_builds_the_snippet_and_runs_rum():
     assert "npm run --prefix js build" in dockerfile
     assert 'ENTRYPOINT ["rum"]' in dockerfile
     assert Path(ROOT / "js" / "package-lock.json").is_file()
+
+
+def test_grafana_starts_with_the_plugin_the_datasource_and_the_dashboards():
+    grafana = SERVICES["grafana"]
+    env = grafana["environment"]
+    assert env["GF_INSTALL_PLUGINS"] == "grafana-clickhouse-datasource"
+    assert env["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "Viewer"  # views only, and on localhost only
+    assert grafana["ports"] == ["127.0.0.1:3000:3000"]
+    mounts = dict(volume.rsplit(":", 1)[0].split(":") for volume in grafana["volumes"])
+    for source in mounts:
+        assert (ROOT / source).is_dir(), source
+    assert mounts["./dashboards/grafana/provisioning"] == "/etc/grafana/provisioning"
+    home = env["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"].removeprefix(
+        mounts["./dashboards/grafana/dashboards"] + "/"
+    )
+    assert (ROOT / "dashboards" / "grafana" / "dashboards" / home).is_file()

@@ -4,12 +4,11 @@ exactly as the browser measured it."""
 
 import uuid
 
-import httpx
 import pytest
 from pydantic.alias_generators import to_camel
 
 from pipeline.records import NAVIGATION_TIMINGS
-from tests.support import chromium, page_server, query_chdb, running, wait_until
+from tests.support import api, chromium, page_server, query_chdb, running, wait_until
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>shop</title>
 <script async src="{collector}/rum.js" data-site="{site}"></script></head>
@@ -23,9 +22,7 @@ READ_TIMINGS = """() => {
 
 
 def percentiles(url: str, site: str, metric: str) -> dict:
-    response = httpx.get(f"{url}/api/v1/percentiles", params={"site": site, "metric": metric})
-    response.raise_for_status()
-    return response.json()
+    return api(url, "percentiles", site=site, metric=metric)
 
 
 def total_views(url: str, site: str) -> int:

@@ -151,7 +151,7 @@ def test_the_server_timing_breakdown_of_a_route(store, site):
         for i in range(20)
     ]
     ClickHouseSink(store).write("t", Batch(0, 0, 19, 0, records=records))
-    breakdown = server_time_breakdown(store, site, "/p", HOUR)
+    breakdown = server_time_breakdown(store, Filters(site, {"route": "/p"}), HOUR)
     assert [(b["name"], b["count"]) for b in breakdown] == [("db", 20), ("tpl", 20)]
     db_total, tpl_total = sum(30.0 + i for i in range(20)), 200.0
     assert breakdown[0]["share"] == pytest.approx(db_total / (db_total + tpl_total), abs=1e-3)

@@ -8,7 +8,7 @@ import uuid
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from tests.support import DESKTOP_CHROME, make_beacon, query_chdb, running, wait_until
+from tests.support import DESKTOP_CHROME, api, make_beacon, query_chdb, running, wait_until
 
 CLIENT_IP = "198.51.100.173"
 SECRET = "s3cr3t-t0ken-4242"
@@ -56,8 +56,8 @@ def test_no_client_address_secret_query_or_email_is_published_or_stored(kafka, t
             assert response.status_code == 204
 
         def stored() -> int:
-            api = httpx.get(f"{rum.url}/api/v1/percentiles", params={"site": site}).json()
-            return sum(point["views"] for point in api["series"])
+            series = api(rum.url, "percentiles", site=site)["series"]
+            return sum(point["views"] for point in series)
 
         wait_until(lambda: stored() == 3, 30, message="three page views")
         assert rum.stopped_cleanly()
