@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A single-node Apache Kafka (KRaft) on 127.0.0.1:9092, from Maven Central jars.
 #   scripts/kafka.sh start   fetch jars (cached), format a fresh log dir, start, wait until it answers
+#   scripts/kafka.sh resume  start again on the existing log dir (after a crash: the fault tests)
 #   scripts/kafka.sh stop    stop the broker started by `start` (by PID)
 # Tests and `rum` only need a broker address; production points RUM_TRANSPORT at a real cluster.
 set -euo pipefail
@@ -21,13 +22,15 @@ fetch_jars() {
 port_open() { (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; }
 
 start() {
+  local fresh=${1:-fresh}
   command -v java >/dev/null || { echo "kafka.sh: java is required (Java 17+)" >&2; exit 1; }
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     echo "kafka already running (pid $(cat "$pidfile"))"; return
   fi
   port_open && { echo "kafka.sh: 127.0.0.1:9092 is taken by another process" >&2; exit 1; }
   fetch_jars
-  rm -rf "$run" && mkdir -p "$run/data"
+  if [ "$fresh" = fresh ]; then rm -rf "$run"; fi
+  mkdir -p "$run/data"
   sed "s#^log.dirs=.*##" "$here/kafka/server.properties" > "$run/server.properties"
   echo "log.dirs=$run/data" >> "$run/server.properties"
   local java=(java -Xms256m -Xmx512m -XX:+UseG1GC -Dkafka.logs.dir="$run"
@@ -57,7 +60,8 @@ stop() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) start fresh ;;
+  resume) start kept ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|resume|stop" >&2; exit 2 ;;
 esac

@@ -50,13 +50,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def query_chdb(path: Path, sql: str) -> list[dict]:
-    """Read another process's chdb store (after it stopped) from a child process,
-    since this process may already hold a different path."""
-    code = (
-        "import json,sys; from pipeline.store import open_store; "
-        "c=open_store(sys.argv[1]); "
-        "print(json.dumps(list(c.query(sys.argv[2]).named_results()), default=str))"
+def query_chdb(path: Path, sql: str, write: bool = False) -> list[dict]:
+    """Read (or with `write`, change) another process's chdb store while that process
+    is stopped, from a child process, since this one may already hold another path."""
+    code = "import json,sys; from pipeline.store import open_store; c=open_store(sys.argv[1]); " + (
+        "c.command(sys.argv[2]); print('[]')"
+        if write
+        else "print(json.dumps(list(c.query(sys.argv[2]).named_results()), default=str))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, f"chdb://{path}", sql],
@@ -96,8 +96,8 @@ def running(
     command: list[str], env: dict[str, str], log: Path, ready_timeout: float = 90
 ) -> Iterator[Server]:
     """Start a `rum` process on a free 127.0.0.1 port, wait for /readyz, and stop it
-    by PID however the test ends."""
-    port = free_port()
+    by PID however the test ends. A RUM_PORT in `env` is kept (a restart in place)."""
+    port = int(env.get("RUM_PORT") or free_port())
     full_env = {
         **os.environ,
         "RUM_HOST": "127.0.0.1",

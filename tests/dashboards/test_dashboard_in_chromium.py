@@ -53,6 +53,20 @@ TRUTH = {
 }
 """The SQL answers over the raw rows, read before the server takes the store."""
 
+XSS_ROUTE = "/<img src=x onerror=window.__xss=1>"
+XSS_ERROR = "<script>window.__xss=2</script>"
+HOSTILE = [
+    f"""INSERT INTO rum.page_views (site, page_view_id, seq, ts, received_at, url, route,
+        response_status, load_event_end, counted)
+    SELECT 'hostile', concat('x', toString(number)), 0, now64(3) - number, now64(3),
+        'https://hostile.example/', '{XSS_ROUTE}', 503, 1200, true FROM numbers(5)""",
+    f"""INSERT INTO rum.errors (site, page_view_id, seq, ts, route, message, source, line,
+        col, counted)
+    VALUES ('hostile', 'x0', 0, now64(3), '{XSS_ROUTE}', '{XSS_ERROR}',
+        'javascript:alert(1)', 1, 1, true)""",
+]
+"""Page views whose route and error carry markup, as a hostile client could send them."""
+
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory):
@@ -68,6 +82,8 @@ def dashboard(tmp_path_factory):
         timeout=120,
         capture_output=True,
     )
+    for statement in HOSTILE:
+        query_chdb(folder / "ch", statement, write=True)
     truth = {name: query_chdb(folder / "ch", query) for name, query in TRUTH.items()}
     with running([".venv/bin/rum", "run"], env, folder / "rum.log") as rum, chromium() as browser:
         yield rum, browser, truth
@@ -221,5 +237,20 @@ def test_an_expired_session_goes_back_to_the_login(dashboard):
     page.wait_for_url("**/dashboard/login")
     assert httpx.get(
         f"{rum.url}/api/v1/sites", headers={"authorization": f"Bearer {DASHBOARD_TOKEN}"}
-    ).json()["sites"] == [SITE]
+    ).json()["sites"] == [SITE, "hostile"]  # the bearer token still works
     context.close()
+
+
+def test_markup_in_the_data_is_shown_as_text_never_run(dashboard):
+    rum, browser, _ = dashboard
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sign_in(page, rum.url)
+    page.goto(f"{rum.url}/dashboard?site=hostile&range=1h")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert XSS_ROUTE in page.inner_text('[data-panel="routes"]')
+    assert XSS_ROUTE in page.inner_text('[data-panel="server-errors"]')
+    assert XSS_ERROR in page.inner_text('[data-panel="errors"]')
+    assert page.locator("main img, main script").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    screenshot(page, "dashboard-hostile-data")
+    page.close()

@@ -28,9 +28,9 @@ const mount = (container, options, data) => {
 };
 
 // Lines over time: `lines` is [{label, values, colour, dashed}].
-export const timeSeries = (container, times, lines, unit) =>
+export const timeSeries = (container, times, lines, unit, range) =>
   mount(container, {
-    scales: { x: { time: true } },
+    scales: { x: { time: true, range: () => range } },
     axes: axes(unit),
     series: [
       {},
@@ -45,11 +45,12 @@ export const timeSeries = (container, times, lines, unit) =>
     ],
   }, [times, ...lines.map((line) => line.values)]);
 
-// Bars: `x` positions, one series of heights.
-export const bars = (container, x, heights, { label, unit, time = false, xValues }) =>
-  mount(container, {
+// Bars: `x` positions, one series of heights; `range` fixes the x axis (a time window).
+export const bars = (container, x, heights, { label, unit, time = false, xValues, range }) => {
+  const half = (x[1] - x[0] || 1) / 2;
+  return mount(container, {
     height: 220,
-    scales: { x: { time, range: (u, min, max) => [min - (x[1] - x[0] || 1) / 2, max + (x[1] - x[0] || 1) / 2] } },
+    scales: { x: { time, range: (u, min, max) => (range ? [range[0] - half, range[1]] : [min - half, max + half]) } },
     axes: axes(unit, xValues),
     legend: { show: true },
     series: [
@@ -57,3 +58,4 @@ export const bars = (container, x, heights, { label, unit, time = false, xValues
       { label, fill: css('--bar'), stroke: css('--bar'), paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } },
     ],
   }, [x, heights]);
+};

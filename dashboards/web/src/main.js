@@ -39,7 +39,7 @@ const renderControls = (sites, dimensions) => {
       h('input', { type: 'checkbox', name: 'p', value: p, checked: state.p.includes(p) }), `p${p}`)));
   document.getElementById('compare').checked = state.compare;
   document.getElementById('filters').replaceChildren(...DIMENSIONS.map((d) => {
-    const values = dimensions[d] || [];
+    const values = (dimensions[d] || []).filter(Boolean); // '' (unknown) is not a filter
     const current = state.filters[d] || '';
     const choices = [['', `All`], ...values.map((v) => [v, v])];
     if (current && !values.includes(current)) choices.push([current, current]);

@@ -4,6 +4,8 @@ import { h } from '../dom.js';
 import { change, count, metricLabel, unitOf, value } from '../format.js';
 
 const seconds = (iso) => Date.parse(iso) / 1000;
+// The x axis spans the whole window asked for, however few points it holds.
+const span = (data) => [seconds(data.from), seconds(data.to)];
 
 export const summary = {
   name: 'summary',
@@ -40,7 +42,7 @@ export const percentiles = {
           values: times.map((t) => previous.get(t)?.[`p${p}`] ?? null) });
       }
     });
-    timeSeries(body, times, lines, unitOf(state.metric));
+    timeSeries(body, times, lines, unitOf(state.metric), span(data));
   },
 };
 
@@ -50,6 +52,6 @@ export const volume = {
   empty: (data) => !data.series.length,
   render(body, data) {
     bars(body, data.series.map((point) => seconds(point.t)), data.series.map((point) => point.views),
-      { label: 'page views', unit: 'views', time: true });
+      { label: 'page views', unit: 'views', time: true, range: span(data) });
   },
 };

@@ -9,6 +9,7 @@ export const ratings = {
   name: 'ratings',
   answer: 'ratings',
   empty: (data) => Object.values(data.ratings).every((r) => !(r.good + r.ni + r.poor)),
+  emptyMessage: 'No web-vitals measurements in this range.',
   render(body, data) {
     const rows = Object.entries(data.ratings).map(([vital, counts]) => {
       const total = counts.good + counts.ni + counts.poor;
