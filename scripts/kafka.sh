@@ -35,9 +35,11 @@ start() {
   echo "log.dirs=$run/data" >> "$run/server.properties"
   local java=(java -Xms256m -Xmx512m -XX:+UseG1GC -Dkafka.logs.dir="$run"
               -Dlog4j2.configurationFile="$here/kafka/log4j2.yaml" -cp "$libs/*")
-  local id; id=$("${java[@]}" kafka.tools.StorageTool random-uuid)
-  "${java[@]}" kafka.tools.StorageTool format -t "$id" -c "$run/server.properties" --standalone --ignore-formatted >/dev/null 2>&1 \
-    || "${java[@]}" kafka.tools.StorageTool format -t "$id" -c "$run/server.properties" --ignore-formatted >/dev/null
+  if [ ! -f "$run/data/meta.properties" ]; then  # a resumed broker keeps its cluster id
+    local id; id=$("${java[@]}" kafka.tools.StorageTool random-uuid)
+    "${java[@]}" kafka.tools.StorageTool format -t "$id" -c "$run/server.properties" --standalone --ignore-formatted >/dev/null 2>&1 \
+      || "${java[@]}" kafka.tools.StorageTool format -t "$id" -c "$run/server.properties" --ignore-formatted >/dev/null
+  fi
   nohup "${java[@]}" kafka.Kafka "$run/server.properties" >"$run/stdout.log" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 120); do
