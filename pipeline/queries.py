@@ -298,7 +298,7 @@ def histogram(
         f"SELECT quantileExact(0.99)(toFloat64({value})) FROM rum.page_views WHERE {scope}",
         parameters=params,
     ).result_rows[0]
-    width = _round_width((p99 or 0) / bins, metric)
+    width = _round_width((_finite(p99) or 0) / bins, metric)  # no rows: NaN
     counts = dict(
         client.query(
             f"""

@@ -168,3 +168,8 @@ def test_dimension_values_list_what_the_filters_can_take(store, generated):
     assert values["device_class"][0] in {"desktop", "mobile"}  # commonest first
     assert sorted(values["server_timing"]) == ["cache", "db", "render"]
     assert generated in queries.sites(store)
+
+
+def test_a_histogram_of_nothing_is_empty_bins_not_an_error(store, site):
+    answer = queries.histogram(store, Filters(site), "inp", DAY)
+    assert answer["width"] == 1 and sum(b["views"] for b in answer["bins"]) == 0
