@@ -2,6 +2,10 @@
 
 from collections import OrderedDict
 
+from pipeline.recent import RecentKeys
+
+__all__ = ["RecentKeys", "TokenBuckets"]
+
 
 class TokenBuckets:
     """`rate` tokens a second per key, bursts up to `burst`. At most `max_keys` keys are
@@ -26,21 +30,3 @@ class TokenBuckets:
         if len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return wait
-
-
-class RecentKeys:
-    """The last `size` keys seen, to refuse a beacon sent twice."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    def seen(self, key: str) -> bool:
-        """True if the key was seen recently; remembers it either way."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return True
-        self._keys[key] = None
-        if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
-        return False

@@ -21,6 +21,8 @@ from typing import TypeVar
 from pipeline.batching import Batch, Batcher, Limits
 from pipeline.dead_letters import DeadLetters
 from pipeline.decode import Poison, decode
+from pipeline.recent import RecentKeys
+from pipeline.records import PageViewRecord, Record
 from pipeline.sink import ClickHouseSink
 from pipeline.source import Message, Source
 
@@ -55,6 +57,9 @@ class Stats:
     poison: int = 0
     retries: int = 0
     replays: int = 0
+    duplicates: int = 0
+    """Page views dropped because the same (site, id, seq) was just consumed: a
+    producer re-sending a record the broker had stored but not acknowledged."""
     partitions: set[int] = field(default_factory=set)
 
 
@@ -66,6 +71,7 @@ class Pipeline:
         dead_letters: DeadLetters,
         limits: Limits,
         max_poll_records: int = 5_000,
+        recent_keys: int = 200_000,
     ) -> None:
         self.source = source
         self.sink = sink
@@ -73,6 +79,7 @@ class Pipeline:
         self.batcher = Batcher(limits)
         self.max_poll_records = max_poll_records
         self.stats = Stats()
+        self.recent = RecentKeys(recent_keys)
         self._owned: set[int] = set()
         self._unchecked: set[int] = set()
         self._backlog: list[Message] = []
@@ -147,7 +154,19 @@ class Pipeline:
             return self.batcher.add(
                 message.partition, message.offset, size, now, poison=(message.value, poison.reason)
             )
-        return self.batcher.add(message.partition, message.offset, size, now, records=records)
+        origin = (message.partition, message.offset)
+        fresh = [record for record in records if not self._duplicate(record, origin)]
+        return self.batcher.add(message.partition, message.offset, size, now, records=fresh)
+
+    def _duplicate(self, record: Record, origin: tuple[int, int]) -> bool:
+        """A page view already consumed from another offset (re-reading the same
+        offset, after a rebalance or a retry, is not a duplicate)."""
+        if not isinstance(record, PageViewRecord):
+            return False
+        if self.recent.seen(f"{record.site}\0{record.page_view_id}\0{record.seq}", origin):
+            self.stats.duplicates += 1
+            return True
+        return False
 
     async def _check_replay(self, partition: int, position: int) -> None:
         """If a batch starting at our position may already be stored, rebuild it exactly."""

@@ -182,3 +182,20 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     assert pipeline.stats.poison == 1
     partition = int(headers["source"].decode().split("/")[1])
     assert (await committed(kafka, topic, group))[partition] == 3
+
+
+async def test_a_page_view_the_producer_sent_twice_is_stored_once(kafka, topic, store, site):
+    """A producer that re-sends a record the broker stored but never acknowledged
+    (the broker died in between) puts it at two offsets; one row results."""
+    messages = records_for(site, 30)
+    await produce(kafka, topic, site, messages + messages[5:12])
+    pipeline = new_pipeline(kafka, topic, f"g-{uuid.uuid4().hex[:6]}", ClickHouseSink(store))
+    task = asyncio.create_task(pipeline.run())
+    try:
+        await wait_for_rows(store, site, 30)
+        await asyncio.sleep(1)  # time for a double to arrive, if any would
+        assert count_rows(store, site) == 30 == rollup_views(store, site)
+        assert pipeline.stats.duplicates == 7
+    finally:
+        pipeline.stop()
+        await task
