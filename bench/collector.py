@@ -90,7 +90,10 @@ def wrk(port: int, script: Path, connections: int = CONNECTIONS) -> dict[str, fl
     }
 
 
-def measure(command: list[str], env: dict[str, str], port: int, script: Path, half: Path | None):
+def measure(
+    command: list[str], env: dict[str, str], port: int, script: Path, paced: dict[str, Path]
+):
+    """Full-rate figures, then CPU and p99 at each paced load level."""
     process = subprocess.Popen(
         ["taskset", "-c", "1", *command],
         env={**os.environ, **env},
@@ -98,15 +101,19 @@ def measure(command: list[str], env: dict[str, str], port: int, script: Path, ha
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+    def with_cpu(lua_script: Path) -> dict[str, float]:
+        before = cpu_seconds(process.pid)
+        result = wrk(port, lua_script)
+        result["cpu_us"] = (cpu_seconds(process.pid) - before) / result["requests"] * 1e6
+        return result
+
     try:
         wait_for_port(port)
         time.sleep(1)
         wrk(port, script)  # warm-up
-        before = cpu_seconds(process.pid)
-        result = wrk(port, script)
-        result["cpu_us"] = (cpu_seconds(process.pid) - before) / result["requests"] * 1e6
-        if half is not None:
-            result["half_rate_p99_ms"] = wrk(port, half)["p99_ms"]
+        result = with_cpu(script)
+        result["levels"] = {name: with_cpu(level) for name, level in paced.items()}
         return result
     finally:
         process.terminate()
@@ -142,9 +149,9 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     body = folder / "beacon.json"
     body.write_text(json.dumps(beacon))
     full = lua(folder, "full", body)
-    bare = measure(uvicorn("bench.baselines.bare_asgi:app", p := free_port()), {}, p, full, None)
+    bare = measure(uvicorn("bench.baselines.bare_asgi:app", p := free_port()), {}, p, full, {})
     starlette = measure(
-        uvicorn("bench.baselines.minimal_starlette:app", p := free_port()), {}, p, full, None
+        uvicorn("bench.baselines.minimal_starlette:app", p := free_port()), {}, p, full, {}
     )
     (folder / "sites.toml").write_text('[sites.bench]\norigins = ["*"]\n')
     topic = f"bench.{uuid.uuid4().hex[:8]}"
@@ -165,11 +172,23 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         check=True,
         capture_output=True,
     )
-    probe = measure([*rum, "collector"], env, p, full, None)
-    # Half the measured rate, spread over the connections by a per-request delay.
-    half = lua(folder, "half", body, delay_ms=1000 * CONNECTIONS / (probe["rps"] / 2))
-    ours = measure([*rum, "collector"], {**env, "RUM_PORT": str(p := free_port())}, p, full, half)
-    ours["half_rate_p99_ms"] = ours.get("half_rate_p99_ms", 0)
+    probe = measure([*rum, "collector"], env, p, full, {})
+    # Fractions of the measured rate, spread over the connections by a per-request delay.
+    paced = {
+        share: lua(folder, f"at{share}", body, delay_ms=1000 * CONNECTIONS / (probe["rps"] * share))
+        for share in (0.25, 0.5)
+    }
+    ours = measure([*rum, "collector"], {**env, "RUM_PORT": str(p := free_port())}, p, full, paced)
+    ours["half_rate_p99_ms"] = ours["levels"][0.5]["p99_ms"]
+    load_levels = [
+        (
+            f"collector CPU s per 1M beacons at {share:.0%} load",
+            round(level["cpu_us"], 1),
+            round(ours["cpu_us"], 1),
+            f"at 100% ({level['rps']:,.0f} vs {ours['rps']:,.0f} requests/s)",
+        )
+        for share, level in ours["levels"].items()
+    ]
     return [
         ("collector requests/s", round(ours["rps"]), round(bare["rps"]), "bare ASGI (the ceiling)"),
         (
@@ -185,7 +204,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
             "BuckyServer (reference figure)",
         ),
         (
-            "collector CPU us/beacon",
+            "collector CPU s per 1M beacons at 100% load",
             round(ours["cpu_us"], 1),
             round(bare["cpu_us"], 1),
             "bare ASGI",
@@ -203,4 +222,5 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
             "the 10 ms target",
         ),
         ("collector errors (non-2xx)", ours["errors"], None, ""),
+        *load_levels,
     ]

@@ -1,11 +1,18 @@
 """Pipeline throughput from the real Kafka broker into chdb, one consumer, against its
 two ceilings measured in the same run on the same messages: raw aiokafka consumption
-(no parsing, no store) and raw clickhouse-connect insertion of the same rows."""
+(no parsing, no store) and raw clickhouse-connect insertion of the same rows.
+
+Then how its memory grows with work: `rum pipeline` as its own process, consuming the
+same messages into a fresh store with batches of 1,000, 10,000 and 50,000 rows; its
+peak resident memory (VmHWM) and throughput for each."""
 
 import asyncio
+import os
+import subprocess
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -19,10 +26,11 @@ from pipeline.migrate import migrate_up
 from pipeline.sink import ClickHouseSink
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
-from tests.support import group_progress, produce, records_for
+from tests.support import ROOT, group_progress, produce, records_for
 
 BEACONS = 200_000
 PER_MESSAGE = 100  # the collector packs a site's waiting beacons into one record
+BATCH_ROWS = (1_000, 10_000, 50_000)
 
 
 async def raw_consume(kafka: str, topic: str, expected: int) -> float:
@@ -72,6 +80,42 @@ async def through_pipeline(kafka: str, topic: str, client, expected_messages: in
     return pipeline.stats.rows / elapsed
 
 
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pipeline_process(kafka: str, topic: str, expected: int, batch_rows: int) -> tuple[float, float]:
+    """(peak RSS MiB, beacons/s) of `rum pipeline` consuming the topic from the start."""
+    folder = tempfile.mkdtemp(prefix="rum-bench-mem-")
+    env = {
+        **os.environ,
+        "RUM_TRANSPORT": f"kafka://{kafka}",
+        "RUM_TOPIC": topic,
+        "RUM_DEAD_LETTER_TOPIC": f"{topic}.dlq",
+        "RUM_CONSUMER_GROUP": f"mem-{uuid.uuid4().hex[:6]}",
+        "RUM_STORE": f"chdb://{folder}/ch",
+        "RUM_BATCH_ROWS": str(batch_rows),
+    }
+    rum = str(ROOT / ".venv" / "bin" / "rum")
+    subprocess.run([rum, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    process = subprocess.Popen(
+        [rum, "pipeline"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    started = time.perf_counter()
+    try:
+        group = env["RUM_CONSUMER_GROUP"]
+        while asyncio.run(group_progress(kafka, topic, group))[0] < expected:
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        return peak_rss_mib(process.pid), BEACONS / elapsed
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
 def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     topic = f"bench.pipeline.{uuid.uuid4().hex[:8]}"
     asyncio.run(ensure_topics(kafka, {topic: 6}))
@@ -93,8 +137,21 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     ours = asyncio.run(through_pipeline(kafka, topic, client, len(messages)))
     client.close()
     ceiling = min(consume, insert)
+    asyncio.run(ensure_topics(kafka, {f"{topic}.dlq": 1}))
+    memory = {rows: pipeline_process(kafka, topic, len(messages), rows) for rows in BATCH_ROWS}
+    smallest = memory[BATCH_ROWS[0]][0]
+    growth = [
+        (
+            f"pipeline peak RSS MiB, batches of {rows:,}",
+            round(mib, 1),
+            round(smallest, 1),
+            f"batches of {BATCH_ROWS[0]:,} ({beacons_s:,.0f} beacons/s here)",
+        )
+        for rows, (mib, beacons_s) in memory.items()
+    ]
     return [
         ("pipeline beacons/s", round(ours), round(consume), "raw aiokafka consume"),
         ("pipeline beacons/s", round(ours), round(insert), "raw clickhouse-connect insert"),
         ("pipeline beacons/s", round(ours), round(ceiling), "the slower ceiling (target 0.5)"),
+        *growth,
     ]

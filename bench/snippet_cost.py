@@ -9,6 +9,8 @@ The baseline is the page's own scripting in the same loads."""
 import json
 import statistics
 import subprocess
+import tempfile
+from pathlib import Path
 
 from tests.support import ROOT, Page, chromium, page_server
 
@@ -78,13 +80,75 @@ def sizes() -> dict[str, int]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+COMPRESSED = """
+const zlib = require('zlib'), fs = require('fs');
+for (const file of process.argv.slice(1)) {
+  const code = fs.readFileSync(file);
+  console.log(JSON.stringify({
+    gzip: zlib.gzipSync(code, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(code, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  }));
+}
+"""
+
+
+def web_vitals_sizes() -> dict[str, dict[str, int]]:
+    """Google's web-vitals library as built on npm (latest), compressed the same way:
+    the core (the five metrics) and the attribution build (with the element, URL and
+    phase details our snippet also sends). Neither builds or sends a beacon."""
+    folder = Path(tempfile.mkdtemp(prefix="rum-bench-wv-"))
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+            str(folder),
+            "web-vitals",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    package = folder / "node_modules" / "web-vitals"
+    version = json.loads((package / "package.json").read_text())["version"]
+    builds = {"core": "web-vitals.iife.js", "attribution": "web-vitals.attribution.iife.js"}
+    out = subprocess.run(
+        ["node", "-e", COMPRESSED, *(str(package / "dist" / f) for f in builds.values())],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    return {
+        name: {**json.loads(line), "version": version}
+        for name, line in zip(builds, out, strict=True)
+    }
+
+
 def run() -> list[tuple[str, float, float | None, str]]:
     built = sizes()
+    vitals = web_vitals_sizes()
+    version = vitals["core"]["version"]
     cost = measure()
     page = round(cost["page"], 3)
     return [
         ("snippet gzip bytes", built["gzip"], 3500, "Bucky client, ~3.5 KB gzip (reference)"),
-        ("snippet brotli bytes", built["brotli"], None, ""),
+        ("snippet gzip bytes", built["gzip"], vitals["core"]["gzip"], f"web-vitals {version}"),
+        (
+            "snippet gzip bytes",
+            built["gzip"],
+            vitals["attribution"]["gzip"],
+            f"web-vitals {version} attribution build",
+        ),
+        (
+            "snippet brotli bytes",
+            built["brotli"],
+            vitals["core"]["brotli"],
+            f"web-vitals {version}",
+        ),
         (
             "snippet main thread before load, ms",
             round(cost["snippet_before_load"], 3),
