@@ -21,7 +21,7 @@ from bench.collector import wait_for_port
 from tests.support import DASHBOARD_TOKEN, DESKTOP_CHROME, ROOT, free_port, make_beacon
 
 LOAD_PER_S = 200
-PROBES = 20
+PROBES = 40
 HEADERS = {"content-type": "text/plain", "user-agent": DESKTOP_CHROME}
 AUTH = {"authorization": f"Bearer {DASHBOARD_TOKEN}"}
 
