@@ -69,7 +69,10 @@ def test_a_store_locked_by_another_process_is_waited_for_and_nothing_committed_m
         wait_until(lambda: "holding" in (tmp_path / "holder.log").read_text(), 30, message="lock")
         with spawned([RUM, "pipeline"], env, log) as pipeline:
             wait_until(lambda: "store unavailable" in log.read_text(), 30, message="retries")
-            time.sleep(3)
+            outage_ends = time.monotonic() + 30  # the store stays unavailable for 30 s
+            time.sleep(10)
+            asyncio.run(produce(kafka, topic, site, records_for(f"{site}", 1000)[500:]))
+            time.sleep(max(0, outage_ends - time.monotonic()))
             assert pipeline.poll() is None, "the pipeline gave up"
             assert asyncio.run(group_progress(kafka, topic, group))[0] == 0  # nothing committed
             holder_process.send_signal(signal.SIGTERM)
@@ -77,7 +80,7 @@ def test_a_store_locked_by_another_process_is_waited_for_and_nothing_committed_m
             wait_until(lambda: all_committed(kafka, topic, group), 60, message="commits")
             pipeline.send_signal(signal.SIGTERM)
             assert pipeline.wait(60) == 0
-    assert stored_counts(store, site) == (500, 500)
+    assert stored_counts(store, site) == (1000, 1000)
 
 
 def test_sigkill_at_random_points_neither_loses_nor_doubles(kafka, topic, tmp_path, site):
