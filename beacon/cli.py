@@ -26,7 +26,7 @@ from beacon.settings import Settings
 from beacon.sites import SiteFile
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
 from pipeline.sample_data import Shape, generate
-from pipeline.store import open_store
+from pipeline.store import StoreInUse, open_store
 from pipeline.topics import ensure_topics
 
 log = logging.getLogger("rum")
@@ -156,6 +156,13 @@ def main(argv: list[str] | None = None) -> None:
             f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; "
             "`rum run` is the one-process mode"
         )
+    try:
+        run_command(args, settings)
+    except StoreInUse as error:
+        parser.exit(1, f"rum: {error}\n")
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> None:
     match args.command:
         case "run":
             cmd_run(settings)

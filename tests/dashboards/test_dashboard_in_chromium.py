@@ -254,3 +254,14 @@ def test_markup_in_the_data_is_shown_as_text_never_run(dashboard):
     assert page.evaluate("() => window.__xss") is None
     screenshot(page, "dashboard-hostile-data")
     page.close()
+
+
+def test_the_dashboard_fits_a_phone(dashboard):
+    rum, browser, _ = dashboard
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    sign_in(page, rum.url)
+    for name in PANELS:
+        assert page.get_attribute(f'[data-panel="{name}"]', "data-state") == "ready", name
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways
+    screenshot(page, "dashboard-phone")
+    page.close()
