@@ -1,0 +1,47 @@
+"""Known vulnerabilities in the installed dependencies, from PyPI's advisory data (the
+`vulnerabilities` of each project's JSON, which PyPI fills from OSV).
+
+`pip-audit` asks PyPI per version (`/pypi/NAME/VERSION/json`) or OSV, which this build
+machine cannot reach; the per-project answer is reachable and lists the advisories that
+affect the project's latest release. So each installed package that is at its latest
+release is audited exactly, and one that is not is held to its latest release's
+advisories (an advisory open on the latest release affects older ones too)."""
+
+import asyncio
+from importlib.metadata import distributions
+
+import httpx
+
+OURS = {"rum-beacon"}
+
+
+async def advisories() -> tuple[list[str], list[str]]:
+    installed = {
+        d.metadata["Name"].lower(): d.version for d in distributions() if d.metadata["Name"]
+    }
+    async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:
+
+        async def audit(name: str, version: str) -> tuple[list[str], str | None]:
+            response = await client.get(f"https://pypi.org/pypi/{name}/json")
+            response.raise_for_status()
+            project = response.json()
+            found = [
+                f"{name} {version}: {v['id']} (fixed in {', '.join(v.get('fixed_in') or ['?'])})"
+                for v in project.get("vulnerabilities") or []
+                if not v.get("withdrawn")
+            ]
+            latest = project["info"]["version"]
+            return found, None if latest == version else f"{name} {version} (latest {latest})"
+
+        results = await asyncio.gather(
+            *(audit(name, version) for name, version in installed.items() if name not in OURS)
+        )
+    found = [line for lines, _ in results for line in lines]
+    older = [note for _, note in results if note]
+    return found, older
+
+
+def test_no_installed_dependency_has_a_known_vulnerability():
+    found, older = asyncio.run(advisories())
+    print("audited against their latest release's advisories only:", older)
+    assert found == [], "\n".join(found)
