@@ -15,7 +15,10 @@ async def read_limited(
     from Content-Length before reading anything, or while streaming a chunked body.
     A body that takes longer than timeout_s (a slow-loris client) is Rejected(408)."""
     try:
-        return await asyncio.wait_for(_read(receive, limit, declared), timeout_s)
+        # asyncio.timeout, not wait_for: no task is made per request (a tenth of the
+        # collector's CPU went to wrapping each body read in one).
+        async with asyncio.timeout(timeout_s):
+            return await _read(receive, limit, declared)
     except TimeoutError:
         raise Rejected(408, "body_timeout", {"seconds": timeout_s}) from None
 

@@ -105,8 +105,7 @@ class CollectEndpoint:
             self.metrics.dropped.labels("overloaded").inc()
             cors["retry-after"] = RETRY_AFTER_S
             return 503, {"error": "overloaded"}
-        self.metrics.accepted.labels(site).inc()
-        self.metrics.bytes.inc(len(received.body))
+        self.metrics.count_accepted(site, len(received.body))
         return 204, None
 
     async def _receive(

@@ -30,9 +30,19 @@ class CollectorMetrics:
             "rum_publisher_buffer", "Beacons accepted but not yet delivered", registry=r
         )
         self.buffer.set_function(buffer_depth)
+        self._accepted: dict[str, Counter] = {}
         self.bucky_lines = Counter(
             "rum_bucky_lines", "Bucky metric lines, by result", ["result"], registry=r
         )
+
+    def count_accepted(self, site: str, nbytes: int) -> None:
+        """Counted on every beacon: the per-site child is looked up once per site
+        (prometheus-client's labels() costs more than the increment)."""
+        child = self._accepted.get(site)
+        if child is None:
+            child = self._accepted[site] = self.accepted.labels(site)
+        child.inc()
+        self.bytes.inc(nbytes)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
