@@ -15,6 +15,7 @@ from pipeline.consumer import Pipeline
 from pipeline.dead_letters import DeadLetters, KafkaDeadLetters, LoggedDeadLetters
 from pipeline.kafka_source import KafkaSource
 from pipeline.memory_log import MemoryLog, MemorySource
+from pipeline.settle import settle_forever
 from pipeline.sink import ClickHouseSink
 from pipeline.source import Source
 
@@ -51,8 +52,14 @@ class PipelineService:
         self.pipeline = pipeline
         self.drain = drain
         self._task: asyncio.Task[None] | None = None
+        self._settler: asyncio.Task[None] | None = None
+        self._stop_settling = asyncio.Event()
 
     async def start(self) -> None:
+        self._settler = asyncio.create_task(
+            settle_forever(lambda: self.pipeline.sink.client, self._stop_settling),
+            name="settle",
+        )
         self._task = asyncio.create_task(self.pipeline.run(), name="pipeline")
         self._task.add_done_callback(self._report_crash)
         started = asyncio.create_task(self.pipeline.started.wait())
@@ -69,9 +76,12 @@ class PipelineService:
             log.critical("pipeline stopped", exc_info=task.exception())
 
     async def stop(self) -> None:
+        self._stop_settling.set()
         self.pipeline.stop(drain=self.drain)
         if self._task:
             await self._task
+        if self._settler:
+            await self._settler
 
     async def wait(self) -> None:
         assert self._task

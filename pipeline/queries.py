@@ -12,6 +12,9 @@ METRICS = ("load", "ttfb", "fcp", "lcp", "inp", "cls")
 """Metrics with quantile states in the rollups (`{metric}_quantiles`)."""
 RATED = ("ttfb", "fcp", "lcp", "inp", "cls")
 """Web vitals with good / needs-improvement / poor counts (`{vital}_good` …)."""
+RATINGS = ("good", "ni", "poor")
+SETTLED = ("cls", "inp")
+"""Metrics whose final values come in follow-up beacons (rolled up by pipeline/settle.py)."""
 SERVER_TIMING = "st:"
 """A metric named `st:<name>` is the Server-Timing entry <name> (percentiles only)."""
 DIMENSIONS = ("route", "device_class", "browser", "country", "navigation_type")
@@ -138,6 +141,9 @@ class _States:
 
 def _states(filters: Filters, metric: str, window: Window) -> _States:
     window_params = {"start": window.start, "end": window.end}
+    if metric in SETTLED and not set(filters.equals) - {"route"}:
+        source, params = _settled_source(filters, window, f"views, {metric}_quantiles")
+        return _States(source, "t", "views", f"{metric}_quantiles", "1", params)
     if metric.startswith(SERVER_TIMING):
         if set(filters.equals) - {"route"}:
             raise ValueError("Server-Timing percentiles can be filtered by route only")
@@ -161,16 +167,61 @@ def _states(filters: Filters, metric: str, window: Window) -> _States:
 
 
 def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[str, int]]:
-    """Good / needs-improvement / poor page-view counts per web vital over the window."""
+    """Good / needs-improvement / poor page-view counts per web vital over the window
+    (CLS and INP final where their hours have settled, unless filtered by more than
+    the route)."""
     table, bucket_column = filters.rollup(window)
     where, params = filters.sql()
-    columns = ", ".join(f"sum({v}_{r})" for v in RATED for r in ("good", "ni", "poor"))
-    row = client.query(
-        f"SELECT {columns} FROM {table} WHERE {where} AND {_in_window(bucket_column)}",
-        parameters={**params, "start": window.start, "end": window.end},
-    ).result_rows[0]
-    counts = iter(row)
-    return {v: {r: int(next(counts) or 0) for r in ("good", "ni", "poor")} for v in RATED}
+    params = {**params, "start": window.start, "end": window.end}
+    first_beacon = f"{table} WHERE {where} AND {_in_window(bucket_column)}"
+    if set(filters.equals) - {"route"}:
+        return _rating_counts(client, first_beacon, params, RATED)
+    late = ", ".join(f"{v}_{r}" for v in SETTLED for r in RATINGS)
+    source, late_params = _settled_source(filters, window, late)
+    early = tuple(v for v in RATED if v not in SETTLED)
+    counts = _rating_counts(client, first_beacon, params, early)
+    counts |= _rating_counts(client, source, late_params, SETTLED)
+    return {v: counts[v] for v in RATED}
+
+
+def _rating_counts(
+    client: Client, source: str, params: dict[str, object], vitals: tuple[str, ...]
+) -> dict[str, dict[str, int]]:
+    columns = ", ".join(f"sum({v}_{r})" for v in vitals for r in RATINGS)
+    row = iter(client.query(f"SELECT {columns} FROM {source}", parameters=params).result_rows[0])
+    return {v: {r: int(next(row) or 0) for r in RATINGS} for v in vitals}
+
+
+def _settled_source(
+    filters: Filters, window: Window, columns: str
+) -> tuple[str, dict[str, object]]:
+    """CLS and INP rows over the window: each hour the site has settled from the
+    settled rollup (final values), every other hour from the first-beacon rollup. An
+    hour counts as settled for a site only while the settled rollup holds exactly its
+    page views (views that arrive late make it stale until it is settled again)."""
+    table, time_column = filters.rollup(window)
+    where, params = filters.sql()
+    hours = _in_window("hour")
+    settled = f"""(
+        SELECT site, hour FROM
+            (SELECT site, hour, sum(views) AS n FROM rum.settled_vitals_1h
+             WHERE site = {{site:String}} AND {hours} GROUP BY site, hour) AS final
+        INNER JOIN
+            (SELECT site, hour, sum(views) AS n FROM rum.vitals_site_1h
+             WHERE site = {{site:String}} AND {hours} GROUP BY site, hour) AS first
+        USING (site, hour)
+        WHERE final.n = first.n
+          AND hour IN (SELECT hour FROM rum.settled_hours WHERE {hours})
+    )"""
+    source = f"""(
+        SELECT hour AS t, {columns} FROM rum.settled_vitals_1h
+        WHERE {where} AND {hours} AND (site, hour) IN {settled}
+        UNION ALL
+        SELECT {time_column} AS t, {columns} FROM {table}
+        WHERE {where} AND {_in_window(time_column)}
+          AND (site, toStartOfHour({time_column})) NOT IN {settled}
+    )"""
+    return source, {**params, "start": window.start, "end": window.end}
 
 
 def server_time_breakdown(

@@ -3,6 +3,7 @@ data, answers."""
 
 import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,6 +16,7 @@ from pipeline.records import (
     ServerTimingRow,
     SlowResourceRow,
 )
+from pipeline.settle import settle_hour
 from pipeline.sink import ClickHouseSink
 from tests.support import ROOT
 
@@ -23,14 +25,15 @@ QUERIES = re.findall(r"```sql\n(.*?)```", (ROOT / "docs" / "storage.md").read_te
 
 @pytest.fixture(scope="module")
 def shop(store):
-    """120 page views of site 'shop' in the last minutes, with every kind of child row."""
+    """120 page views of site 'shop', half in the last minutes and half three hours ago
+    (an hour that has settled), with every kind of child row."""
     now = int(time.time() * 1000)
     records = [
         PageViewRecord(
             site="shop",
             page_view_id=f"docs{i:05d}-{now}",
             seq=0,
-            ts=now - i * 1000,
+            ts=now - i * 1000 - (3 * 3600 * 1000 if i % 2 else 0),
             received_at=now,
             url="https://shop.example/products/42",
             route="/products/:id",
@@ -79,6 +82,9 @@ def shop(store):
         for i in range(120)
     ] + [BuckyRecord(site="shop", name="app.load", type="ms", value=812.0, received_at=now)]
     ClickHouseSink(store).write(f"docs-{now}", Batch(0, 0, len(records) - 1, 0, records=records))
+    for moment in (now / 1000 - 3 * 3600, now / 1000 - 3 * 3600 - 120):  # their hour(s)
+        hour = datetime.fromtimestamp(moment, UTC).replace(minute=0, second=0, microsecond=0)
+        settle_hour(store, hour)  # settled twice if both are the same hour: stored once
     return store
 
 

@@ -51,4 +51,5 @@ def test_the_run_command_serves_the_demo_and_the_dashboard_shows_it(tmp_path):
             assert page.get_attribute('[data-stat="views"]', "data-value") == "3"
             assert page.get_attribute('[data-panel="percentiles"]', "data-state") == "ready"
             screenshot(page, "first-five-minutes-demo")
+        assert "settled CLS and INP up to" in rum.log.read_text()  # the settler runs
         assert rum.stopped_cleanly()

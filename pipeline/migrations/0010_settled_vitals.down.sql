@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS rum.settled_hours;
+DROP TABLE IF EXISTS rum.settled_vitals_1h;
