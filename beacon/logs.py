@@ -23,8 +23,42 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _RepeatsFrom(logging.Filter):
+    """Repeats, for one library's loggers only."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.repeats = Repeats()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(self.prefix) or self.repeats.filter(record)
+
+
+class Repeats(logging.Filter):
+    """Lets a message through at most once per `every_s` seconds (by logger and format):
+    aiokafka logs an ERROR every 100 ms per connection while a broker is down, which
+    would bury everything else in an outage. The first of a run always gets through."""
+
+    def __init__(self, every_s: float = 10.0) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self._last: dict[tuple[str, object], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.msg)
+        now = time.monotonic()
+        if now - self._last.get(key, -self.every_s) < self.every_s:
+            return False
+        self._last[key] = now
+        if len(self._last) > 1_000:
+            self._last.clear()  # bounded: forgetting only lets a repeat through early
+        return True
+
+
 def configure_logging(fmt: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RepeatsFrom("aiokafka"))
     if fmt == "json":
         formatter: logging.Formatter = JsonFormatter()
         formatter.converter = time.gmtime
