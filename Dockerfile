@@ -11,12 +11,12 @@ RUN mkdir -p beacon/static && npm run --prefix js build && npm run --prefix dash
 
 FROM python:3.11-slim-bookworm
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY beacon beacon
 COPY pipeline pipeline
 COPY --from=assets /src/beacon/static/rum.js beacon/static/rum.js
 COPY --from=assets /src/beacon/static/dashboard beacon/static/dashboard
-RUN pip install --no-cache-dir . && useradd --system rum
+RUN pip install --no-cache-dir -c requirements.lock . && useradd --system rum
 USER rum
 ENV RUM_HOST=0.0.0.0
 EXPOSE 8080

@@ -7,11 +7,11 @@ extras=${1:-}
 
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extras:-base}"
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)-${extras:-base}"
 if [ ! -f "$stamp" ]; then
   # A new venv brings the setuptools Python shipped with, which has known advisories.
   .venv/bin/pip install -q --upgrade pip setuptools
-  .venv/bin/pip install -q -e ".${extras:+[$extras]}"
+  .venv/bin/pip install -q -c requirements.lock -e ".${extras:+[$extras]}"
   touch "$stamp"
 fi
 
