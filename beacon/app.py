@@ -21,7 +21,7 @@ from beacon.collect import BeaconHotPath, CollectEndpoint
 from beacon.dashboard import DashboardPages
 from beacon.geo import CountryLookup
 from beacon.ingest import Ingestion
-from beacon.limits import RecentKeys, TokenBuckets
+from beacon.limits import TokenBuckets
 from beacon.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from beacon.metrics import CollectorMetrics
 from beacon.openapi import openapi
@@ -30,6 +30,7 @@ from beacon.publishers.kafka import KafkaPublisher
 from beacon.settings import PACKAGE_DIR, Settings
 from beacon.sites import SiteFile, SiteRegistry
 from beacon.snippet import SnippetEndpoint
+from pipeline.recent import RecentKeys
 
 log = logging.getLogger("rum.collector")
 

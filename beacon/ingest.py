@@ -19,10 +19,11 @@ from beacon.checks import MAX_SKEW_MS, clock_skew_ms, page_age_ms, timings_out_o
 from beacon.clients import truncate
 from beacon.enrich import corrected_start, normalise_url
 from beacon.geo import CountryLookup
-from beacon.limits import RecentKeys, TokenBuckets
+from beacon.limits import TokenBuckets
 from beacon.routes import mask_emails, route_of
 from beacon.schema import Beacon, Context
 from beacon.sites import Site, SiteRegistry
+from pipeline.recent import RecentKeys
 
 MAX_REPORTED_ERRORS = 5
 

@@ -1,10 +1,6 @@
-"""Bounded-memory protection: token buckets per key, and recently seen beacon keys."""
+"""Bounded-memory protection: token buckets per key."""
 
 from collections import OrderedDict
-
-from pipeline.recent import RecentKeys
-
-__all__ = ["RecentKeys", "TokenBuckets"]
 
 
 class TokenBuckets:

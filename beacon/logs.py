@@ -23,29 +23,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-class _RepeatsFrom(logging.Filter):
-    """Repeats, for one library's loggers only."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-        self.repeats = Repeats()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.name.startswith(self.prefix) or self.repeats.filter(record)
-
-
 class Repeats(logging.Filter):
-    """Lets a message through at most once per `every_s` seconds (by logger and format):
-    aiokafka logs an ERROR every 100 ms per connection while a broker is down, which
-    would bury everything else in an outage. The first of a run always gets through."""
+    """Lets a message from loggers under `prefix` through at most once per `every_s`
+    seconds (by logger and format): aiokafka logs an ERROR every 100 ms per connection
+    while a broker is down, which would bury everything else in an outage. The first of
+    a run always gets through; other loggers are untouched."""
 
-    def __init__(self, every_s: float = 10.0) -> None:
+    def __init__(self, every_s: float = 10.0, prefix: str = "") -> None:
         super().__init__()
         self.every_s = every_s
+        self.prefix = prefix
         self._last: dict[tuple[str, object], float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefix):
+            return True
         key = (record.name, record.msg)
         now = time.monotonic()
         if now - self._last.get(key, -self.every_s) < self.every_s:
@@ -58,7 +50,7 @@ class Repeats(logging.Filter):
 
 def configure_logging(fmt: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_RepeatsFrom("aiokafka"))
+    handler.addFilter(Repeats(prefix="aiokafka"))
     if fmt == "json":
         formatter: logging.Formatter = JsonFormatter()
         formatter.converter = time.gmtime

@@ -58,16 +58,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def wrk(port: int, script: Path, connections: int = CONNECTIONS) -> dict[str, float]:
+def wrk(
+    port: int,
+    script: Path,
+    connections: int = CONNECTIONS,
+    seconds: int = DURATION_S,
+    core: str | None = "0",
+) -> dict[str, float]:
+    """Run wrk (pinned to `core`, unless None) against the beacon endpoint and read its
+    report: requests/s, requests, p99, non-2xx answers and socket errors."""
+    pin = ["taskset", "-c", core] if core is not None else []
     out = subprocess.run(
         [
-            "taskset",
-            "-c",
-            "0",
+            *pin,
             "wrk",
             "-t1",
             f"-c{connections}",
-            f"-d{DURATION_S}s",
+            f"-d{seconds}s",
             "--latency",
             "-s",
             str(script),
@@ -82,12 +89,22 @@ def wrk(port: int, script: Path, connections: int = CONNECTIONS) -> dict[str, fl
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": rps,
         "requests": requests,
         "p99_ms": float(p99.group(1)) * scale,
         "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": sum(int(n) for n in re.findall(r"\d+", socket.group(1))) if socket else 0,
     }
+
+
+def status_mib(pid: int, field: str) -> float:
+    """A memory figure of a process from /proc (VmRSS now, VmHWM its peak), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def measure(

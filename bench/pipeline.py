@@ -12,11 +12,11 @@ import subprocess
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from bench.collector import status_mib
 from pipeline.batching import Batch, Limits
 from pipeline.consumer import Pipeline
 from pipeline.dead_letters import LoggedDeadLetters
@@ -80,13 +80,6 @@ async def through_pipeline(kafka: str, topic: str, client, expected_messages: in
     return pipeline.stats.rows / elapsed
 
 
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def pipeline_process(kafka: str, topic: str, expected: int, batch_rows: int) -> tuple[float, float]:
     """(peak RSS MiB, beacons/s) of `rum pipeline` consuming the topic from the start."""
     folder = tempfile.mkdtemp(prefix="rum-bench-mem-")
@@ -110,7 +103,7 @@ def pipeline_process(kafka: str, topic: str, expected: int, batch_rows: int) -> 
         while asyncio.run(group_progress(kafka, topic, group))[0] < expected:
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
-        return peak_rss_mib(process.pid), BEACONS / elapsed
+        return status_mib(process.pid, "VmHWM"), BEACONS / elapsed
     finally:
         process.terminate()
         process.wait(60)

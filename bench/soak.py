@@ -21,49 +21,12 @@ from pathlib import Path
 
 import httpx
 
-from bench.collector import CONNECTIONS, lua, wait_for_port
-from tests.support import DASHBOARD_TOKEN, ROOT, free_port, make_beacon
+from bench.collector import CONNECTIONS, lua, status_mib, wait_for_port, wrk
+from tests.support import BROKER_PID, DASHBOARD_TOKEN, ROOT, free_port, make_beacon
 
 DURATION_S = int(os.environ.get("RUM_SOAK_S", "600"))
 WARM_UP_S = min(120, DURATION_S // 5)
 AUTH = {"authorization": f"Bearer {DASHBOARD_TOKEN}"}
-BROKER_PID = Path(os.environ.get("RUM_CACHE", ROOT / ".cache")) / "kafka" / "run" / "kafka.pid"
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def wrk_run(port: int, script: Path, seconds: int) -> dict[str, int]:
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{CONNECTIONS}",
-            f"-d{seconds}s",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}/v1/beacon",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    numbers = {
-        "requests": int(out.split(" requests in")[0].split()[-1]),
-        "rps": float(out.split("Requests/sec:")[1].split()[0]),
-        "non_2xx": 0,
-        "socket_errors": 0,
-    }
-    if "Non-2xx" in out:
-        numbers["non_2xx"] = int(out.split("Non-2xx or 3xx responses:")[1].split()[0])
-    if "Socket errors" in out:
-        parts = out.split("Socket errors:")[1].split("\n")[0]
-        numbers["socket_errors"] = sum(int(p.split()[-1]) for p in parts.split(","))
-    return numbers
 
 
 class Probes(threading.Thread):
@@ -154,7 +117,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, 90)
-        capacity = wrk_run(port, lua(folder, "capacity", body), 10)["rps"]
+        capacity = wrk(port, lua(folder, "capacity", body), seconds=10, core=None)["rps"]
         rate = capacity / 2
         body.write_text(json.dumps(make_beacon("soak")))
         paced = lua(folder, "soak", body, delay_ms=1000 * CONNECTIONS / rate)
@@ -169,12 +132,12 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         def sample_memory() -> None:
             while not stop.wait(10):
                 for name, pid in pids.items():
-                    samples[name].append((time.time() - started, rss_mib(pid)))
+                    samples[name].append((time.time() - started, status_mib(pid, "VmRSS")))
 
         sampler = threading.Thread(target=sample_memory, daemon=True)
         sampler.start()
         probes.start()
-        load = wrk_run(port, paced, DURATION_S)
+        load = wrk(port, paced, seconds=DURATION_S, core=None)
         stop.set()
         probes.join(30)
         accepted = accepted_by_collector(url, "soak")
@@ -188,7 +151,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     rows: list[tuple[str, float, float | None, str]] = [
         ("soak beacons/s offered", round(rate), round(capacity), "capacity of `rum run` here"),
         ("soak beacons answered 204", accepted, load["requests"], f"wrk's count in {DURATION_S} s"),
-        ("soak error responses", load["non_2xx"] + load["socket_errors"], 0, "none allowed"),
+        ("soak error responses", load["errors"] + load["socket_errors"], 0, "none allowed"),
         ("soak page views stored", count, accepted, "answered 204 (exactly once)"),
     ]
     for name, series in samples.items():

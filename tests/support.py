@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 ]
 
 
+BROKER_PID = Path(os.environ.get("RUM_CACHE", ROOT / ".cache")) / "kafka" / "run" / "kafka.pid"
+"""Where scripts/kafka.sh keeps the PID of the broker it started."""
 ARTIFACTS = ROOT / "test-artifacts"
 """Screenshots and other things a person should look at after a run."""
 DASHBOARD_TOKEN = "test-dashboard-token"

@@ -1,6 +1,7 @@
 """Token buckets and recent keys: bounded memory, exact accounting."""
 
-from beacon.limits import RecentKeys, TokenBuckets
+from beacon.limits import TokenBuckets
+from pipeline.recent import RecentKeys
 
 
 def test_a_bucket_allows_its_burst_then_its_rate():

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.support import (
+    BROKER_PID,
     ROOT,
     group_progress,
     make_beacon,
@@ -28,7 +29,6 @@ from tests.support import (
 RUM = ".venv/bin/rum"
 SITE = "load"
 RATE_PER_S = 150
-BROKER_PID = Path(os.environ.get("RUM_CACHE", ROOT / ".cache")) / "kafka" / "run" / "kafka.pid"
 
 
 def stack_env(kafka: str, topic: str, tmp_path: Path) -> dict[str, str]:
@@ -89,9 +89,17 @@ class Load:
             return
 
 
-def drained(kafka: str, topic: str, group: str) -> bool:
-    done, total = asyncio.run(group_progress(kafka, topic, group))
-    return total > 0 and done == total
+def catch_up_and_stop(pipeline, kafka: str, topic: str, env: dict[str, str], within_s: float):
+    """Wait until the pipeline has committed everything on the topic, then stop it
+    gracefully (SIGTERM: flush, commit, leave the group)."""
+
+    def drained() -> bool:
+        done, total = asyncio.run(group_progress(kafka, topic, env["RUM_CONSUMER_GROUP"]))
+        return total > 0 and done == total
+
+    wait_until(drained, within_s, message="the pipeline caught up")
+    pipeline.send_signal(signal.SIGTERM)
+    assert pipeline.wait(60) == 0
 
 
 def stored(store: Path) -> dict:
@@ -133,13 +141,7 @@ def test_the_broker_killed_and_restarted_under_load(kafka, topic, tmp_path):
             await asyncio.to_thread(resume_broker)
 
         asyncio.run(load.run(14, outage))
-        wait_until(
-            lambda: drained(kafka, topic, env["RUM_CONSUMER_GROUP"]),
-            90,
-            message="the pipeline caught up after the outage",
-        )
-        pipeline.send_signal(signal.SIGTERM)
-        assert pipeline.wait(60) == 0
+        catch_up_and_stop(pipeline, kafka, topic, env, within_s=90)
         assert collector.stopped_cleanly()
     assert load.statuses.get(204, 0) == len(load.accepted) and not load.statuses.get(500)
     assert "Connection refused" in (tmp_path / "c.log").read_text()  # the outage was felt
@@ -170,13 +172,7 @@ def test_a_rolling_restart_of_two_collectors_under_load(kafka, topic, tmp_path):
                 assert replacement.url == server.url
 
         asyncio.run(load.run(12, rolling_restart))
-        wait_until(
-            lambda: drained(kafka, topic, env["RUM_CONSUMER_GROUP"]),
-            60,
-            message="the pipeline caught up",
-        )
-        pipeline.send_signal(signal.SIGTERM)
-        assert pipeline.wait(60) == 0
+        catch_up_and_stop(pipeline, kafka, topic, env, within_s=60)
     assert load.refused > 0  # the restarts were felt, and the client failed over
     assert_exactly_once(load, stored(tmp_path / "ch"))
 
