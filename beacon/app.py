@@ -158,6 +158,7 @@ def create_app(
         Route(f"{bucky_root}/v1/send", bucky.preflight, methods=["OPTIONS"]),
         Route(f"{bucky_root}/v1/health-check", bucky.health),
         Route("/rum.js", snippet.get, methods=["GET", "HEAD"]),
+        Route("/rum-main.{digest}.js", snippet.get_stage_two, methods=["GET", "HEAD"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", prometheus),

@@ -183,10 +183,22 @@ def _navigation(beacon: Beacon) -> dict[str, object]:
     return fields
 
 
+def ttfb(beacon: Beacon) -> float | None:
+    """Time to First Byte as web-vitals defines it: the navigation's responseStart,
+    from activation for prerendered pages. The snippet sends the navigation entry and
+    leaves this to us (bytes it need not carry); a beacon's own value still wins."""
+    if beacon.ttfb is not None:
+        return beacon.ttfb
+    nav = beacon.nav
+    if nav is None or nav.response_start <= 0:
+        return None
+    return round(max(nav.response_start - nav.activation_start, 0.0), 1)
+
+
 def _vitals(beacon: Beacon) -> dict[str, object]:
     lcp, cls, inp, lt = beacon.lcp, beacon.cls, beacon.inp, beacon.lt
     return {
-        "ttfb": beacon.ttfb,
+        "ttfb": ttfb(beacon),
         "fcp": beacon.fcp,
         **({"lcp": lcp.v, "lcp_element": lcp.el, "lcp_url": lcp.url} if lcp else {}),
         **({"cls": cls.v, "cls_target": cls.el} if cls else {}),

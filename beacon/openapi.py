@@ -99,9 +99,9 @@ def openapi(bucky_root: str) -> dict:
             },
             "/rum.js": {
                 "get": {
-                    "summary": "The snippet",
+                    "summary": "The snippet, stage one (the tag sites paste)",
                     "responses": {
-                        "200": {"description": "the built snippet"},
+                        "200": {"description": "the built loader, brotli or gzip if accepted"},
                         "304": {"description": "not modified (ETag)"},
                         "404": _error("snippet not built"),
                     },
@@ -109,6 +109,25 @@ def openapi(bucky_root: str) -> dict:
                 "head": {
                     "summary": "The snippet's headers",
                     "responses": {"200": {"description": "OK"}},
+                },
+            },
+            "/rum-main.{digest}.js": {
+                "get": {
+                    "summary": "The snippet, stage two (fetched by stage one after load)",
+                    "parameters": [
+                        {
+                            "name": "digest",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "the content hash stage one was built with",
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "the measuring client, cached for good"},
+                        "304": {"description": "not modified (ETag)"},
+                        "404": _error("not built, or another release's hash"),
+                    },
                 },
             },
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": json_ok}}},

@@ -259,6 +259,11 @@ def make_beacon(site: str = "demo", **overrides: object) -> dict:
     return beacon
 
 
+SNIPPET_RUNNING = "!String(history.pushState).includes('[native code]')"
+"""A page-side test that the snippet's stage two has run: its set-up, one synchronous
+task, wraps history.pushState to see route changes."""
+
+
 @contextmanager
 def chromium() -> Iterator:
     """Debian's Chromium driven by Playwright (no browser download), with the
@@ -325,7 +330,8 @@ def page_server(pages: dict[str, "str | Page"]) -> Iterator[str]:
             self.send_response(page.status)
             self.send_header("content-type", page.content_type)
             self.send_header("content-length", str(len(data)))
-            self.send_header("cache-control", "no-store" if page.status != 200 else "max-age=0")
+            if not any(name.lower() == "cache-control" for name, _ in page.headers):
+                self.send_header("cache-control", "no-store" if page.status != 200 else "max-age=0")
             for name, value in page.headers:
                 self.send_header(name, value)
             self.end_headers()

@@ -25,7 +25,7 @@ export const onCLS = (report) => {
       last = entry;
       if (session > best.v) {
         const source = largest.sources && largest.sources.find((s) => s.node);
-        best = { v: Math.round(session * 1e4) / 1e4, el: source ? selector(source.node) : '' };
+        best = { v: session, el: source ? selector(source.node) : '' };
         report(best);
       }
     }

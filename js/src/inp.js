@@ -9,6 +9,7 @@ import { selector } from './lib/selector.js';
 // handler end), presentation. Good ≤ 200 ms, poor > 500 ms.
 export const INP_THRESHOLDS = [200, 500];
 
+// (An interaction's own fields end in "_": shortened at build time.)
 export const onINP = (report) => {
   let byId = {};
   let count = 0;
@@ -18,25 +19,25 @@ export const onINP = (report) => {
       if (!id) continue;
       let i = byId[id];
       if (!i) {
-        i = byId[id] = { v: 0, start: e.startTime, ps: e.processingStart, pe: 0, main: e };
+        i = byId[id] = { v_: 0, start_: e.startTime, ps_: e.processingStart, pe_: 0, main_: e };
         count++;
       }
-      i.v = Math.max(i.v, e.duration);
-      i.start = Math.min(i.start, e.startTime);
-      i.ps = Math.min(i.ps, e.processingStart);
-      i.pe = Math.max(i.pe, e.processingEnd);
-      if (e.processingEnd - e.processingStart > i.main.processingEnd - i.main.processingStart) i.main = e;
+      i.v_ = Math.max(i.v_, e.duration);
+      i.start_ = Math.min(i.start_, e.startTime);
+      i.ps_ = Math.min(i.ps_, e.processingStart);
+      i.pe_ = Math.max(i.pe_, e.processingEnd);
+      if (e.processingEnd - e.processingStart > i.main_.processingEnd - i.main_.processingStart) i.main_ = e;
     }
-    const longest = Object.values(byId).sort((a, b) => b.v - a.v);
+    const longest = Object.values(byId).sort((a, b) => b.v_ - a.v_);
     const i = longest[Math.min(longest.length - 1, Math.floor(count / 50))];
     if (!i) return;
     report({
-      v: i.v,
-      type: i.main.name,
-      el: selector(i.main.target),
-      delay: round(i.ps - i.start),
-      proc: round(i.pe - i.ps),
-      pres: round(Math.max(i.start + i.v - i.pe, 0)),
+      v: i.v_,
+      type: i.main_.name,
+      el: selector(i.main_.target),
+      delay: round(i.ps_ - i.start_),
+      proc: round(i.pe_ - i.ps_),
+      pres: round(Math.max(i.start_ + i.v_ - i.pe_, 0)),
     });
   };
   observe('event', handle, { durationThreshold: 40 });

@@ -1,9 +1,4 @@
-import { round } from './lib/round.js';
-
 // Time to First Byte, as web-vitals: responseStart from the (activated) navigation.
+// The beacon carries the navigation entry, and the collector derives TTFB from it
+// (beacon/ingest.py: ttfb), which keeps these bytes out of the snippet.
 export const TTFB_THRESHOLDS = [800, 1800];
-
-export const ttfb = (entry) =>
-  entry && entry.responseStart > 0
-    ? round(Math.max(entry.responseStart - (entry.activationStart || 0), 0))
-    : undefined;

@@ -150,28 +150,6 @@ def test_preflight_allows_configured_origins_only(collector):
     assert refused.status_code == 403
 
 
-def test_the_snippet_is_cacheable_and_revalidated_by_etag(collector):
-    client, _ = collector
-    first = client.get("/rum.js")
-    assert first.status_code == 200
-    assert first.headers["content-type"].startswith("text/javascript")
-    assert "max-age=3600" in first.headers["cache-control"]
-    again = client.get("/rum.js", headers={"if-none-match": first.headers["etag"]})
-    assert again.status_code == 304 and again.content == b""
-
-
-def test_a_missing_snippet_build_is_a_clear_404(tmp_path):
-    client = TestClient(
-        create_app(
-            Settings(snippet_path=str(tmp_path / "none.js")),
-            publisher=MemoryPublisher(MemoryLog(1)),
-            sites=SITES,
-        )
-    )
-    response = client.get("/rum.js")
-    assert response.status_code == 404 and response.json() == {"error": "snippet_not_built"}
-
-
 def test_health_and_readiness(collector):
     client, _ = collector
     assert client.get("/healthz").json() == {"status": "ok"}

@@ -94,6 +94,22 @@ def test_everything_a_full_beacon_carries_reaches_the_record():
     assert record.timings == {"hydrate": 120.5}
 
 
+def test_ttfb_is_derived_from_the_navigation_entry_as_web_vitals_defines_it():
+    beacon = make_beacon("shop")
+    assert "ttfb" not in beacon  # the snippet sends the entry, not the metric
+    assert ingest(received(beacon), SITES).ttfb == 180.4  # responseStart
+    beacon["nav"] |= {"activationStart": 100.2}  # prerendered: from activation
+    assert ingest(received(beacon), SITES).ttfb == 80.2
+    beacon["nav"] |= {"activationStart": 500.0}  # activated after the response
+    assert ingest(received(beacon), SITES).ttfb == 0
+
+
+def test_a_view_without_a_navigation_entry_has_no_ttfb():
+    beacon = make_beacon("shop", view="soft", start=1500.0)
+    del beacon["nav"]
+    assert ingest(received(beacon), SITES).ttfb is None
+
+
 def test_a_site_can_opt_in_to_keeping_query_strings():
     record = ingest(received(make_beacon("blog")), SITES)
     assert record.url.endswith("?utm_source=mail&email=:email")  # e-mails never stored

@@ -8,7 +8,15 @@ import pytest
 from pydantic.alias_generators import to_camel
 
 from pipeline.records import NAVIGATION_TIMINGS
-from tests.support import api, chromium, page_server, query_chdb, running, wait_until
+from tests.support import (
+    SNIPPET_RUNNING,
+    api,
+    chromium,
+    page_server,
+    query_chdb,
+    running,
+    wait_until,
+)
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>shop</title>
 <script async src="{collector}/rum.js" data-site="{site}"></script></head>
@@ -79,6 +87,7 @@ def visit_and_leave(url: str) -> dict:
         page.wait_for_function(
             "performance.getEntriesByType('navigation')[0].loadEventEnd > 0"
             " && performance.getEntriesByName('first-contentful-paint').length > 0"
+            f" && {SNIPPET_RUNNING}"
         )
         measured = page.evaluate(READ_TIMINGS)
         page.click("a")

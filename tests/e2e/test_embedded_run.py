@@ -4,7 +4,7 @@ demo page, and its dashboard, signed in with the token the command printed, show
 
 import re
 
-from tests.support import api, chromium, running, screenshot, sign_in, wait_until
+from tests.support import SNIPPET_RUNNING, api, chromium, running, screenshot, sign_in, wait_until
 
 
 def views(url: str, token: str, metric: str) -> list[dict]:
@@ -33,6 +33,7 @@ def test_the_run_command_serves_the_demo_and_the_dashboard_shows_it(tmp_path):
                 page.goto(f"{rum.url}/demo")
                 page.wait_for_function(
                     "performance.getEntriesByType('navigation')[0].loadEventEnd > 0"
+                    f" && {SNIPPET_RUNNING}"
                 )
             page.goto(f"{rum.url}/healthz")  # leaving the last demo view sends its beacon
 

@@ -21,7 +21,14 @@ from beacon.runtime import pipeline_service
 from beacon.settings import Settings
 from beacon.sites import Site, SiteRegistry
 from pipeline.memory_log import MemoryLog
-from tests.support import Page, chromium, free_port, page_server, serve_in_thread
+from tests.support import (
+    SNIPPET_RUNNING,
+    Page,
+    chromium,
+    free_port,
+    page_server,
+    serve_in_thread,
+)
 
 SITE = "accuracy"
 
@@ -106,7 +113,7 @@ def open_page(browser, origin: str, path: str):
     page = browser.new_page()
     page.goto(f"{origin}{path}")
     page.wait_for_function(
-        "performance.getEntriesByType('navigation')[0].loadEventEnd > 0 && window.rum"
+        f"performance.getEntriesByType('navigation')[0].loadEventEnd > 0 && {SNIPPET_RUNNING}"
     )
     return page
 
@@ -291,6 +298,7 @@ def test_values_that_settle_later_follow_in_a_beacon_with_the_same_id(
     page = open_page(browser, origin, path)
     set_visibility = """(state) => {
       Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+      Object.defineProperty(document, 'hidden', {value: state == 'hidden', configurable: true});
       document.dispatchEvent(new Event('visibilitychange'));
     }"""
     page.evaluate(set_visibility, "hidden")  # the tab goes to the background: beacon 0

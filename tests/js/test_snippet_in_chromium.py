@@ -6,21 +6,35 @@ import json
 import pytest
 
 from beacon.schema import Beacon
-from tests.support import ROOT, chromium, page_server
+from tests.support import ROOT, SNIPPET_RUNNING, chromium, page_server
 
-SNIPPET = (ROOT / "beacon" / "static" / "rum.js").read_text()
+STATIC = ROOT / "beacon" / "static"
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <script>{before}</script>
 <script async src="/rum.js" data-site="shop" {attributes}></script></head>
 <body><h1>Hello</h1></body></html>"""
 HIDE = """() => {
   Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+  Object.defineProperty(document, 'hidden', {value: true, configurable: true});
   document.dispatchEvent(new Event('visibilitychange'));
 }"""
 
 
-def beacons_from(before: str = "", attributes: str = "", hide_times: int = 1) -> tuple[list, list]:
-    """Load a page with the snippet, hide it, and return (beacons posted, page errors)."""
+def serve_stages(route, stage_two: bool = True) -> None:
+    """Serve the built stages (the collector's part), or fail stage two's request."""
+    stage = "rum-main.js" if "/rum-main." in route.request.url else "rum.js"
+    if stage == "rum-main.js" and not stage_two:
+        route.abort()
+    else:
+        route.fulfill(body=(STATIC / stage).read_bytes(), content_type="text/javascript")
+
+
+def beacons_from(
+    before: str = "", attributes: str = "", hide_times: int = 1, stage_two: bool = True
+) -> tuple[list, list]:
+    """Load a page with the snippet, hide it, and return (beacons posted, page errors).
+    Without stage_two, the request for stage two fails (blocked, offline, or the page
+    is left before it arrives): stage one must still send the page view."""
     pages = {"/page": PAGE.format(before=before, attributes=attributes)}
     sent: list[dict] = []
     errors: list[str] = []
@@ -28,18 +42,17 @@ def beacons_from(before: str = "", attributes: str = "", hide_times: int = 1) ->
         page = browser.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
 
-        def serve_snippet(route):
-            route.fulfill(body=SNIPPET, content_type="text/javascript")
-
         def collect(route):
             request = route.request
             sent.append({"url": request.url, "body": request.post_data, "headers": request.headers})
             route.fulfill(status=204)
 
-        page.route("**/rum.js", serve_snippet)
+        page.route("**/rum*.js", lambda route: serve_stages(route, stage_two))
         page.route(lambda url: "/v1/beacon" in url or "/custom/" in url, collect)
         page.goto(f"{origin}/page?q=1")
-        page.wait_for_function("document.readyState == 'complete'")
+        page.wait_for_function(
+            f"document.readyState == 'complete' && {SNIPPET_RUNNING if stage_two else 'true'}"
+        )
         page.wait_for_timeout(100)  # loadEventEnd is set after the load handlers ran
         for _ in range(hide_times):
             page.evaluate(HIDE)
@@ -57,6 +70,32 @@ def test_the_beacon_it_sends_validates_against_the_collector_schema():
     assert parsed.site == "shop" and parsed.nav is not None
     assert parsed.nav.load_event_end > 0 and parsed.fcp is not None
     assert parsed.url.endswith("/page?q=1")  # the collector strips it, not the page
+
+
+def test_a_page_view_stage_two_never_reached_is_still_sent_by_stage_one():
+    throw = "addEventListener('load', () => setTimeout(() => { throw Error('early') }))"
+    sent, _ = beacons_from(before=throw, stage_two=False)
+    (beacon,) = sent
+    parsed = Beacon.model_validate_json(beacon["body"])
+    assert parsed.nav is not None and parsed.nav.load_event_end > 0
+    assert parsed.ctx is not None and parsed.fcp is None  # paint is stage two's
+    assert [error.m for error in parsed.err] == ["Uncaught Error: early"]
+
+
+def test_stage_two_is_fetched_only_after_the_page_has_loaded():
+    pages = {"/page": PAGE.format(before="", attributes="")}
+    with page_server(pages) as origin, chromium() as browser:
+        page = browser.new_page()
+        page.route("**/rum*.js", serve_stages)
+        page.goto(f"{origin}/page")
+        page.wait_for_function(SNIPPET_RUNNING)
+        fetched, load_end = page.evaluate(
+            """() => [
+            performance.getEntriesByType('resource')
+              .find((e) => e.name.includes('/rum-main.')).startTime,
+            performance.getEntriesByType('navigation')[0].loadEventEnd]"""
+        )
+    assert fetched >= load_end > 0
 
 
 def test_one_page_view_sends_one_beacon_however_often_it_is_hidden():

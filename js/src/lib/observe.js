@@ -4,9 +4,9 @@ import { safe } from './safe.js';
 export const observe = (type, callback, options) => {
   try {
     if (PerformanceObserver.supportedEntryTypes.includes(type)) {
-      const observer = new PerformanceObserver(safe((list) => callback(list.getEntries())));
-      observer.observe(Object.assign({ type, buffered: true }, options));
-      return observer;
+      new PerformanceObserver(safe((list) => callback(list.getEntries()))).observe(
+        { type, buffered: true, ...options }
+      );
     }
   } catch (e) {
     // unsupported: measure nothing

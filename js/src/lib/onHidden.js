@@ -4,6 +4,6 @@ import { safe } from './safe.js';
 // navigation, close). pagehide covers browsers that skip visibilitychange on unload.
 export const onHidden = (callback) => {
   const run = safe(callback);
-  addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && run(), true);
+  addEventListener('visibilitychange', () => document.hidden && run(), true);
   addEventListener('pagehide', run, true);
 };

@@ -5,7 +5,6 @@ export const send = (url, body) => {
     method: 'POST',
     body,
     keepalive: true,
-    credentials: 'omit',
-    headers: { 'content-type': 'text/plain' },
+    credentials: 'omit', // a string body goes as text/plain
   }).catch(() => {});
 };
