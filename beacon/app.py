@@ -133,10 +133,12 @@ def create_app(
             await service.start()
         await publisher.start()
         reloader = asyncio.create_task(reload_sites(), name="reload-sites")
+        watchdog = asyncio.create_task(collect.bodies.watch(), name="body-deadlines")
         try:
             yield
         finally:
             reloader.cancel()
+            watchdog.cancel()
             # Publisher first: what it holds drains into the transport, then the
             # services (the pipeline) drain the transport into the store.
             await publisher.stop()

@@ -11,7 +11,6 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from beacon.body import read_limited
 from beacon.collect import CollectEndpoint, cors_headers, rejection
 from beacon.ingest import Rejected
 from beacon.publishers import Backpressure
@@ -78,11 +77,8 @@ class BuckyEndpoint:
         cors = cors_headers(request.headers.get("origin"), self.collect.ingestion.sites())
         try:
             site = self.site_for(request)
-            body = await read_limited(
-                request.receive,
-                self.collect.body_limit,
-                request.headers.get("content-length"),
-                self.collect.body_timeout_s,
+            body = await self.collect.bodies.read(
+                request.receive, request.headers.get("content-length")
             )
             text = body.decode("utf-8")
             records, errors = parse_lines(text, site.key, int(time.time() * 1000))

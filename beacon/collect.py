@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from beacon.body import read_limited
+from beacon.body import BodyReader
 from beacon.clients import Network, client_ip
 from beacon.ingest import Ingestion, Received, Rejected, rate_limited
 from beacon.limits import TokenBuckets
@@ -27,6 +27,7 @@ log = logging.getLogger("rum.collector")
 ACCEPTED_TYPES = ("text/plain", "application/json")
 RETRY_AFTER_S = "2"
 _WANTED = {b"content-type", b"content-length", b"origin", b"user-agent", b"x-forwarded-for"}
+_VARY = (b"vary", b"Origin")
 
 
 def cors_headers(origin: str | None, sites: SiteRegistry) -> dict[str, str]:
@@ -59,34 +60,33 @@ class CollectEndpoint:
         trusted_proxies: tuple[Network, ...] = (),
         body_timeout_s: float = 10.0,
     ) -> None:
-        self.body_timeout_s = body_timeout_s
+        self.bodies = BodyReader(body_limit, body_timeout_s)
         self.ingestion = ingestion
         self.publisher = publisher
         self.metrics = metrics
-        self.body_limit = body_limit
         self.ip_limits = ip_limits
         self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {
-            k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED
-        }
-        origin = headers.get("origin")
-        cors = cors_headers(origin, self.ingestion.sites())
+        headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
+        origin = headers.get(b"origin")
+        raw = [_VARY]
+        if origin and self.ingestion.sites().knows_origin(origin):
+            raw.append((b"access-control-allow-origin", origin.encode("latin-1")))
         try:
-            status, content = await self._accept(scope, receive, headers, origin, cors)
+            status, content = await self._accept(scope, receive, headers, origin, raw)
         except Exception:  # never a bare 500 page, and never a lost reason
             log.exception("beacon handling failed")
             status, content = 500, {"error": "internal"}
-        await _respond(send, status, cors, content)
+        await _respond(send, status, raw, content)
 
     async def _accept(
         self,
         scope: Scope,
         receive: Receive,
-        headers: dict[str, str],
+        headers: dict[bytes, str],
         origin: str | None,
-        cors: dict[str, str],
+        raw: list[tuple[bytes, bytes]],
     ) -> tuple[int, dict[str, object] | None]:
         try:
             received = await self._receive(scope, receive, headers, origin)
@@ -99,30 +99,29 @@ class CollectEndpoint:
             self.metrics.dropped.labels(error.reason).inc()
             if error.status == 429:
                 self.metrics.rate_limited.labels(error.reason.removeprefix("rate_limited_")).inc()
-                cors["retry-after"] = str(error.detail["retry_after"])  # type: ignore[index]
+                retry_after = str(error.detail["retry_after"])  # type: ignore[index]
+                raw.append((b"retry-after", retry_after.encode()))
             return error.status, None if error.status == 204 else _error_body(error)
         except Backpressure:
             self.metrics.dropped.labels("overloaded").inc()
-            cors["retry-after"] = RETRY_AFTER_S
+            raw.append((b"retry-after", RETRY_AFTER_S.encode()))
             return 503, {"error": "overloaded"}
         self.metrics.count_accepted(site, len(received.body))
         return 204, None
 
     async def _receive(
-        self, scope: Scope, receive: Receive, headers: dict[str, str], origin: str | None
+        self, scope: Scope, receive: Receive, headers: dict[bytes, str], origin: str | None
     ) -> Received:
-        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        media_type = headers.get(b"content-type", "").split(";")[0].strip().lower()
         if media_type not in ACCEPTED_TYPES:
             raise Rejected(415, "unsupported_media_type", {"accepted": list(ACCEPTED_TYPES)})
         peer = scope["client"][0] if scope.get("client") else None
-        address = client_ip(peer, headers.get("x-forwarded-for"), self.trusted_proxies)
+        address = client_ip(peer, headers.get(b"x-forwarded-for"), self.trusted_proxies)
         if wait := self.ip_limits.take(address, time.monotonic()):
             raise rate_limited("ip", wait)
-        body = await read_limited(
-            receive, self.body_limit, headers.get("content-length"), self.body_timeout_s
-        )
+        body = await self.bodies.read(receive, headers.get(b"content-length"))
         return Received(
-            body, origin, int(time.time() * 1000), headers.get("user-agent", ""), address
+            body, origin, int(time.time() * 1000), headers.get(b"user-agent", ""), address
         )
 
     async def preflight(self, request: Request) -> Response:
@@ -142,17 +141,16 @@ class CollectEndpoint:
 
 
 async def _respond(
-    send: Send, status: int, headers: dict[str, str], content: dict[str, object] | None
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], content: dict[str, object] | None
 ) -> None:
-    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     body = b""
     if content is not None:
         body = orjson.dumps(content)
-        raw += [
+        headers += [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
         ]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -39,8 +40,9 @@ class Rejected(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class Received:
+class Received(NamedTuple):
+    """What arrived (a tuple: made once per beacon, it must be cheap to build)."""
+
     body: bytes
     origin: str | None
     received_ms: int

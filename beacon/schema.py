@@ -5,6 +5,7 @@ the W3C specification (camelCase) so the contract reads like the browser API; th
 other parts use short keys to keep the snippet and its payload small.
 """
 
+from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -139,12 +140,18 @@ class Beacon(Part):
     @field_validator("url")
     @classmethod
     def _url_has_a_host(cls, url: str) -> str:
-        """Parsable, with a host and a numeric port: what location.href always is."""
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises on a non-numeric port
-        except ValueError as error:
-            raise ValueError(f"not a URL: {error}") from None
-        if not parts.hostname:
-            raise ValueError("not a URL: no host")
+        if problem := url_problem(url):
+            raise ValueError(problem)
         return url
+
+
+@lru_cache(maxsize=8192)
+def url_problem(url: str) -> str:
+    """Why a URL is not one location.href could be ('' if it is): parsable, with a host
+    and a numeric port. Cached: a site's pages are visited over and over."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError as error:
+        return f"not a URL: {error}"
+    return "" if parts.hostname else "not a URL: no host"
