@@ -141,7 +141,7 @@ class _States:
 
 def _states(filters: Filters, metric: str, window: Window) -> _States:
     window_params = {"start": window.start, "end": window.end}
-    if metric in SETTLED and not set(filters.equals) - {"route"}:
+    if metric in SETTLED:
         source, params = _settled_source(filters, window, f"views, {metric}_quantiles")
         return _States(source, "t", "views", f"{metric}_quantiles", "1", params)
     if metric.startswith(SERVER_TIMING):
@@ -168,14 +168,11 @@ def _states(filters: Filters, metric: str, window: Window) -> _States:
 
 def ratings(client: Client, filters: Filters, window: Window) -> dict[str, dict[str, int]]:
     """Good / needs-improvement / poor page-view counts per web vital over the window
-    (CLS and INP final where their hours have settled, unless filtered by more than
-    the route)."""
+    (CLS and INP final where their hours have settled)."""
     table, bucket_column = filters.rollup(window)
     where, params = filters.sql()
     params = {**params, "start": window.start, "end": window.end}
     first_beacon = f"{table} WHERE {where} AND {_in_window(bucket_column)}"
-    if set(filters.equals) - {"route"}:
-        return _rating_counts(client, first_beacon, params, RATED)
     late = ", ".join(f"{v}_{r}" for v in SETTLED for r in RATINGS)
     source, late_params = _settled_source(filters, window, late)
     early = tuple(v for v in RATED if v not in SETTLED)

@@ -29,10 +29,16 @@ HOUR = timedelta(hours=1)
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 ROLL_UP = """
-INSERT INTO rum.settled_vitals_1h
+INSERT INTO rum.settled_vitals_1h (site, route, device_class, browser, country,
+    navigation_type, hour, views, cls_quantiles, inp_quantiles,
+    cls_good, cls_ni, cls_poor, inp_good, inp_ni, inp_poor)
 SELECT
     site,
     route,
+    device_class,
+    browser,
+    country,
+    navigation_type,
     {hour:DateTime('UTC')} AS hour,
     toUInt64(count()) AS views,
     quantilesDDStateIf(0.005, 0.5, 0.75, 0.95, 0.99)(
@@ -47,9 +53,12 @@ SELECT
     toUInt64(countIf(inp > 500))
 FROM
 (
-    -- One row per page view begun in the hour: its route from the first beacon, its
-    -- CLS and INP from the last beacon that had them.
-    SELECT site, argMin(route, seq) AS route, argMax(cls, seq) AS cls, argMax(inp, seq) AS inp
+    -- One row per page view begun in the hour: its route and other dimensions from the
+    -- first beacon, its CLS and INP from the last beacon that had them.
+    SELECT site, argMin(route, seq) AS route, argMin(device_class, seq) AS device_class,
+           argMin(browser, seq) AS browser, argMin(country, seq) AS country,
+           argMin(navigation_type, seq) AS navigation_type,
+           argMax(cls, seq) AS cls, argMax(inp, seq) AS inp
     FROM rum.page_views
     WHERE counted
       AND ts >= {hour:DateTime('UTC')}
@@ -61,7 +70,7 @@ FROM
       )
     GROUP BY site, page_view_id
 )
-GROUP BY site, route
+GROUP BY site, route, device_class, browser, country, navigation_type
 """
 
 

@@ -39,6 +39,8 @@ def insert(store, site: str, views: int, first_id: int = 0) -> None:
             received_at=0,
             url="https://x/",
             route="/a" if i % 2 else "/b",
+            device_class="mobile" if i % 3 == 0 else "desktop",
+            navigation_type="navigate",
             load_event_end=900.0,
         )
         rows.append(PageViewRecord(**first, seq=0, cls=0.05))
@@ -90,11 +92,16 @@ def test_final_values_replace_first_beacon_values_exactly_once(store, site):
     assert cls_inp(store, site)[0]["views"] == 40
 
 
-def test_filters_beyond_the_route_keep_the_first_beacons_values(store, site):
-    insert(store, site, 10)
+def test_final_values_hold_under_every_dimension_filter(store, site):
+    insert(store, site, 10)  # views 0, 3, 6 and 9 on mobile, the odd ones on route /a
     settle(store, NOW)
-    cls, _, _ = cls_inp(store, site, device_class="")
-    assert cls["views"] == 10 and cls["p50"] == pytest.approx(0.05, rel=0.02)
+    for filters, views in (({"device_class": "mobile"}, 4), ({"navigation_type": "navigate"}, 10)):
+        cls, inp, rated = cls_inp(store, site, **filters)
+        assert cls["views"] == views and cls["p50"] == pytest.approx(0.3, rel=0.02)
+        assert inp["p50"] == pytest.approx(320, rel=0.02)
+        assert rated["cls"] == {"good": 0, "ni": 0, "poor": views}
+    assert cls_inp(store, site, device_class="mobile", route="/a")[0]["views"] == 2
+    assert cls_inp(store, site, device_class="tablet")[0]["views"] == 0
 
 
 def test_page_views_arriving_after_their_hour_settled_are_counted_then_settled(store, site):
