@@ -6,6 +6,7 @@ views fed by it), so writing the same batch twice stores it once.
 """
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from clickhouse_connect.driver.client import Client
 
@@ -68,10 +69,14 @@ class ClickHouseSink:
         if not batch.records:
             return
         settings = {**_INSERT_SETTINGS, "insert_deduplication_token": dedup_token(topic, batch)}
-        for table, columns, rows in table_rows(batch.records):
-            if rows:
+        for table, columns, data in table_columns(batch.records):
+            if data and data[0]:
                 self.client.insert(
-                    f"{self.database}.{table}", rows, column_names=columns, settings=settings
+                    f"{self.database}.{table}",
+                    data,
+                    column_names=columns,
+                    column_oriented=True,
+                    settings=settings,
                 )
 
 
@@ -80,23 +85,25 @@ CHILD_COLUMNS = {
 }
 
 
-def table_rows(records: list[Record]) -> list[tuple[str, tuple[str, ...], list[list]]]:
-    """(table, columns, rows) for every table a batch of records fills."""
+def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], list[list]]]:
+    """(table, column names, column values) for every table a batch of records fills.
+    Column-oriented: clickhouse-connect would otherwise turn rows into columns itself,
+    in Python, which was the larger half of an insert's time."""
     views = [r for r in records if isinstance(r, PageViewRecord)]
     bucky = [r for r in records if isinstance(r, BuckyRecord)]
     tables = [
-        ("page_views", PAGE_VIEW_COLUMNS, _rows(views, PAGE_VIEW_COLUMNS)),
-        ("bucky_metrics", BUCKY_COLUMNS, _rows(bucky, BUCKY_COLUMNS)),
+        ("page_views", PAGE_VIEW_COLUMNS, _columns(views, PAGE_VIEW_COLUMNS)),
+        ("bucky_metrics", BUCKY_COLUMNS, _columns(bucky, BUCKY_COLUMNS)),
     ]
     for field, columns in CHILD_COLUMNS.items():
         rows = [
-            [*(getattr(record, c) for c in PARENT_COLUMNS), *child.model_dump().values()]
+            (*(getattr(record, c) for c in PARENT_COLUMNS), *child.model_dump().values())
             for record in views
             for child in getattr(record, field)
         ]
-        tables.append((field, columns, rows))
+        tables.append((field, columns, [list(column) for column in zip(*rows, strict=True)]))
     return tables
 
 
-def _rows(records: list, columns: tuple[str, ...]) -> list[list]:
-    return [[getattr(record, column) for column in columns] for record in records]
+def _columns(records: list, names: tuple[str, ...]) -> list[list]:
+    return [list(map(attrgetter(name), records)) for name in names]
