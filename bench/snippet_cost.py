@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.support import ROOT, Page, chromium, page_server
 
-LOADS = 25
+LOADS = 40
 SNIPPET_URL = re.compile(r"/rum(-main\.\w+)?\.js$")  # both stages
 SCRIPT_EVENTS = {"EvaluateScript", "FunctionCall"}  # compilation is nested inside these
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>bench</title>

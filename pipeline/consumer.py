@@ -1,5 +1,10 @@
 """The pipeline: poll → decode → batch → (dead letters, intent, insert) → commit.
 
+One batch is written at a time, in a task of its own, while the loop goes on polling
+and decoding the next: the store's work (most of it in a thread, outside the GIL)
+overlaps the decoding. A batch's write starts only once the previous one has been
+written and committed, so offsets are still committed in order.
+
 Exactly-once effect without transactions:
 - A batch is one partition's contiguous offset range, inserted with a deduplication
   token naming that range; ClickHouse stores a block with a seen token once.
@@ -85,6 +90,10 @@ class Pipeline:
         self._backlog: list[Message] = []
         self._stopping = asyncio.Event()
         self._drain = False
+        self._writing: asyncio.Task | None = None
+        """The batch being written and committed (at most one)."""
+        self._retrying = 0
+        """Attempts waiting for the store to come back (it is down while above 0)."""
         self.started = asyncio.Event()
 
     # -- lifecycle ----------------------------------------------------------------
@@ -104,7 +113,10 @@ class Pipeline:
                 await self._process(messages)
         except BaseException:
             # Never flush after a failure: committing a later batch of a partition
-            # would commit past the one that failed.
+            # would commit past the one that failed. A write in flight is abandoned
+            # uncommitted, as a crash would leave it (its intent makes it replayable).
+            if self._writing:
+                self._writing.cancel()
             await self._close()
             raise
         await self._flush_all()
@@ -144,7 +156,23 @@ class Pipeline:
                 ready += self._add(message, now)
         ready += self.batcher.due(time.monotonic())
         for batch in ready:
-            await self._flush(batch)
+            await self._written()
+            self._writing = asyncio.create_task(self._flush(batch), name="pipeline-write")
+
+    async def _written(self) -> None:
+        """Wait until the write in flight (if any) is done, and raise what it raised.
+        While the store is down, keep polling (fetching is paused meanwhile) so this
+        member stays in its group; what a rebalance hands us is kept for later."""
+        task = self._writing
+        if task is None:
+            return
+        while not task.done():
+            done, _ = await asyncio.wait({task}, timeout=0.5)
+            if not done and self._retrying:
+                self._backlog += await self.source.poll(0.5, 100)
+                self.source.pause()
+        self._writing = None
+        task.result()
 
     def _add(self, message: Message, now: float) -> list[Batch]:
         size = len(message.value or b"")
@@ -188,7 +216,7 @@ class Pipeline:
                 await asyncio.to_thread(self.sink.write, self.source.topic, batch)
 
         try:
-            await self._with_retries(write, partition=batch.partition)
+            await self._with_retries(write, partition=batch.partition, poll=False)
         except _Revoked:
             return  # revoked while the store was down: the new owner replays it
         self.stats.rows += len(batch.records)
@@ -205,10 +233,12 @@ class Pipeline:
             log.warning("commit of partition %d failed: %s", batch.partition, error)
 
     async def _with_retries(
-        self, attempt: Callable[[], Awaitable[T]], partition: int | None = None
+        self, attempt: Callable[[], Awaitable[T]], partition: int | None = None, poll: bool = True
     ) -> T:
         """Run attempt until it succeeds. Meanwhile fetching is paused but the group
-        membership kept alive. Raises _Revoked if the partition is revoked meanwhile."""
+        membership kept alive: by polling here, or, for a write (poll=False), by the
+        loop waiting for it (_written). Raises _Revoked if the partition is revoked
+        meanwhile."""
         backoff = Backoff()
         paused = False
         try:
@@ -224,16 +254,29 @@ class Pipeline:
                     if self._stopping.is_set() and backoff.attempt > 5:
                         raise
                     self.source.pause()
-                    paused = True
+                    if not paused:
+                        paused = True
+                        self._retrying += 1
+                    if not poll:
+                        await asyncio.sleep(delay)
+                        continue
                     # Polling while paused keeps the member in its group; anything a
                     # rebalance hands us meanwhile is kept for later, not skipped.
                     self._backlog += await self.source.poll(delay, 100)
                     self.source.pause()
         finally:
             if paused:
+                self._retrying -= 1
                 self.source.resume()
 
     async def _flush_all(self) -> None:
+        try:
+            await self._written()
+        except Exception as error:
+            # Not committed: the batches after it are not written either (their
+            # offsets would commit past it); the next owner reads them all again.
+            log.error("shutdown: the write in flight failed: %s", error)
+            return
         for batch in self.batcher.take():
             try:
                 await self._flush(batch)
@@ -252,7 +295,15 @@ class Pipeline:
         # Write and commit what is batched while we still own it; if the store does
         # not answer in time, the batch is left uncommitted and its next owner
         # rebuilds it from our intent (or reads it afresh if none was recorded).
-        for batch in self.batcher.take(partitions):
+        # First the write in flight: a later batch must not commit past it.
+        batches = self.batcher.take(partitions)
+        if self._writing and not self._writing.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._writing), REVOKE_FLUSH_TIMEOUT_S)
+            except Exception as error:
+                log.warning("revoked while a write was in flight: %s", error)
+                batches = []  # left to the next owner, uncommitted
+        for batch in batches:
             try:
                 await asyncio.wait_for(self._flush(batch), REVOKE_FLUSH_TIMEOUT_S)
             except Exception as error:
