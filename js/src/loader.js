@@ -132,6 +132,7 @@ try {
         current();
         const client = document.createElement('script');
         client.src = config.base_ + STAGE_TWO;
+        client.nonce = (script || client).nonce; // a nonce-based CSP must allow stage two too
         document.head.appendChild(client);
       })
     );

@@ -2,11 +2,12 @@
 page view, and it never throws into the page, even where browser APIs are missing."""
 
 import json
+import time
 
 import pytest
 
 from beacon.schema import Beacon
-from tests.support import ROOT, SNIPPET_RUNNING, chromium, page_server
+from tests.support import ROOT, SNIPPET_RUNNING, Page, chromium, page_server
 
 STATIC = ROOT / "beacon" / "static"
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
@@ -96,6 +97,24 @@ def test_stage_two_is_fetched_only_after_the_page_has_loaded():
             performance.getEntriesByType('navigation')[0].loadEventEnd]"""
         )
     assert fetched >= load_end > 0
+
+
+def test_a_page_with_a_nonce_based_csp_lets_stage_two_run():
+    csp = "script-src 'nonce-r4nd0m'"  # no 'strict-dynamic': each script needs the nonce
+    page_html = PAGE.format(before="", attributes='nonce="r4nd0m"')
+    pages = {"/page": Page(page_html, headers=(("content-security-policy", csp),))}
+    with page_server(pages) as origin, chromium() as browser:
+        page = browser.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
+        page.route("**/rum*.js", serve_stages)
+        page.goto(f"{origin}/page")
+        # (wait_for_function evaluates strings, which this CSP forbids; evaluate does not.)
+        deadline = time.monotonic() + 10
+        while not page.evaluate(f"() => {SNIPPET_RUNNING}") and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert page.evaluate(f"() => {SNIPPET_RUNNING}"), blocked
+    assert not [m for m in blocked if "rum" in m]
 
 
 def test_one_page_view_sends_one_beacon_however_often_it_is_hidden():
