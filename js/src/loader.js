@@ -23,7 +23,7 @@ const LIMIT = 60000; // stay under the 64 KiB keepalive budget
 try {
   const script = document.currentScript;
   // What stage two reads and extends (property names are shared through the build's
-  // mangle cache): the config, the current view, and how to start and send one.
+  // mangle cache): the current view, how to start and send one, the resource summary.
   const shared = {};
   let config;
   let visibilityAtLoad;
@@ -31,7 +31,7 @@ try {
   // which is after the page's load unless it errs, calls the API or is hidden sooner.
   const current = () => {
     if (!config) {
-      config = shared.config_ = readConfig(script);
+      config = readConfig(script);
       visibilityAtLoad = document.visibilityState;
       newView();
     }
