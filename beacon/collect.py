@@ -30,10 +30,16 @@ _WANTED = {b"content-type", b"content-length", b"origin", b"user-agent", b"x-for
 _VARY = (b"vary", b"Origin")
 
 
-def cors_headers(origin: str | None, sites: SiteRegistry) -> dict[str, str]:
+def raw_cors_headers(origin: str | None, sites: SiteRegistry) -> list[tuple[bytes, bytes]]:
+    """The CORS headers of an answer to `origin`, as ASGI header pairs (the hot path)."""
+    raw = [_VARY]
     if origin and sites.knows_origin(origin):
-        return {"access-control-allow-origin": origin, "vary": "Origin"}
-    return {"vary": "Origin"}
+        raw.append((b"access-control-allow-origin", origin.encode("latin-1")))
+    return raw
+
+
+def cors_headers(origin: str | None, sites: SiteRegistry) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw_cors_headers(origin, sites)}
 
 
 def rejection(error: Rejected, headers: dict[str, str]) -> Response:
@@ -70,9 +76,7 @@ class CollectEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
         origin = headers.get(b"origin")
-        raw = [_VARY]
-        if origin and self.ingestion.sites().knows_origin(origin):
-            raw.append((b"access-control-allow-origin", origin.encode("latin-1")))
+        raw = raw_cors_headers(origin, self.ingestion.sites())
         try:
             status, content = await self._accept(scope, receive, headers, origin, raw)
         except Exception:  # never a bare 500 page, and never a lost reason

@@ -21,7 +21,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def stage_two_digest(code: bytes) -> str:
-    """The name stage one requests stage two by (as js/build.mjs computes it)."""
+    """A built file's content hash: the name stage one requests stage two by (as
+    js/build.mjs computes it), and each file's ETag."""
     return hashlib.sha256(code).hexdigest()[:16]
 
 
@@ -30,14 +31,19 @@ def accepted_encoding(accept_encoding: str, available: set[str]) -> str | None:
     accepted = set()
     for part in accept_encoding.lower().split(","):
         token, _, params = part.partition(";")
-        q = params.strip().removeprefix("q=")
-        try:
-            weight = float(q) if params.strip().startswith("q=") else 1.0
-        except ValueError:
-            weight = 0.0
-        if weight > 0:
+        if _weight(params.strip()) > 0:
             accepted.add(token.strip())
     return next((name for name, _ in ENCODINGS if name in available and name in accepted), None)
+
+
+def _weight(params: str) -> float:
+    """An Accept-Encoding entry's q (1 when absent, 0 when unreadable)."""
+    if not params.startswith("q="):
+        return 1.0
+    try:
+        return float(params.removeprefix("q="))
+    except ValueError:
+        return 0.0
 
 
 class BuiltScript:
