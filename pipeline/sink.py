@@ -5,8 +5,8 @@ range; ClickHouse drops a block whose token it has seen (also in the materialize
 views fed by it), so writing the same batch twice stores it once.
 """
 
-from collections.abc import Callable
-from operator import attrgetter
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 from clickhouse_connect.driver.client import Client
 
@@ -85,7 +85,7 @@ CHILD_COLUMNS = {
 }
 
 
-def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], list[list]]]:
+def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], list[Sequence]]]:
     """(table, column names, column values) for every table a batch of records fills.
     Column-oriented: clickhouse-connect would otherwise turn rows into columns itself,
     in Python, which was the larger half of an insert's time."""
@@ -105,5 +105,9 @@ def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], lis
     return tables
 
 
-def _columns(records: list, names: tuple[str, ...]) -> list[list]:
-    return [list(map(attrgetter(name), records)) for name in names]
+def _columns(records: list, names: tuple[str, ...]) -> list[Sequence]:
+    """Each named field's values, in record order: every record's fields picked in one
+    C call (itemgetter on its __dict__), then transposed by zip."""
+    if not records:
+        return [() for _ in names]
+    return list(zip(*map(itemgetter(*names), map(vars, records)), strict=True))

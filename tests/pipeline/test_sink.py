@@ -4,7 +4,7 @@ import time
 
 from pipeline.batching import Batch
 from pipeline.records import BuckyRecord, ErrorRow, PageViewRecord, ServerTimingRow
-from pipeline.sink import ClickHouseSink
+from pipeline.sink import ClickHouseSink, table_columns
 
 
 def page_view(site: str, n: int) -> PageViewRecord:
@@ -54,3 +54,30 @@ def test_a_batch_fills_every_table_and_a_replay_of_it_adds_nothing(store, site):
         parameters={"s": site},
     ).result_rows
     assert (name, kind, value) == ("app.load", "ms", 812.0)
+
+
+def test_columns_carry_each_record_field_under_its_own_name():
+    records = [page_view("columns", n) for n in range(3)]
+    tables = {table: (names, data) for table, names, data in table_columns(records)}
+    names, data = tables["page_views"]
+    for position, record in enumerate(records):
+        stored = {name: column[position] for name, column in zip(names, data, strict=True)}
+        expected = record.model_dump(exclude={"kind", "server_timings", "errors"})
+        expected = {k: v for k, v in expected.items() if k in names}
+        assert stored == expected
+        assert set(names) == set(expected)
+    names, data = tables["errors"]
+    assert dict(zip(names, (column[1] for column in data), strict=True)) == {
+        "site": "columns",
+        "page_view_id": "pageview0001",
+        "seq": 0,
+        "ts": records[1].ts,
+        "route": "/a",
+        "counted": True,
+        "message": "TypeError: x is undefined",
+        "source": "app.js",
+        "line": 3,
+        "col": 9,
+    }
+    names, data = tables["bucky_metrics"]
+    assert data == [() for _ in names]  # no Bucky records: empty columns, no insert
