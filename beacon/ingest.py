@@ -22,7 +22,7 @@ from beacon.enrich import corrected_start, normalise_url
 from beacon.geo import CountryLookup
 from beacon.limits import TokenBuckets
 from beacon.routes import mask_emails, route_of
-from beacon.schema import Beacon, Context
+from beacon.schema import Beacon
 from beacon.sites import Site, SiteRegistry
 from pipeline.recent import RecentKeys
 
@@ -118,53 +118,53 @@ def check_duplicate(beacon: Beacon, recent: RecentKeys) -> None:
 def enrich(beacon: Beacon, site: Site, received_ms: int, extra: Enrichment) -> dict[str, object]:
     """The stored record, as the plain dict that is published. It is built without a
     second validation (the pipeline validates every record it reads, and a test proves
-    these dicts are valid PageViewRecords); this is the collector's hot path."""
+    these dicts are valid PageViewRecords), in place, one part after another: this is
+    the collector's hot path."""
+    nav = beacon.nav
+    record: dict[str, object] = {"kind": "page_view"}
+    if nav is not None:
+        record.update(nav.__dict__)
+        del record["type"]
+    record["navigation_type"] = (
+        VIEW_TYPES[beacon.view] if beacon.view else (nav.type if nav else "")
+    )
     url = stored_url(beacon.url, site.keep_query)
     agent = extra.agent
-    res = beacon.res
-    return {
-        "kind": "page_view",
-        **_navigation(beacon),
-        **_vitals(beacon),
-        **_context(beacon.ctx),
-        "site": beacon.site,
-        "page_view_id": beacon.id,
-        "seq": beacon.seq,
-        "ts": corrected_start(beacon.t + beacon.start, beacon.sent, received_ms),
-        "received_at": received_ms,
-        "url": url,
-        "route": route_of(url, beacon.route, site.routes)[:256],
-        "view_start": beacon.start,
-        "browser": agent.browser[:64],
-        "browser_version": agent.browser_version[:64],
-        "os": agent.os[:64],
-        "device_class": agent.device_class,
-        "is_bot": agent.is_bot,
-        "counted": site.count_bots or not agent.is_bot,
-        "country": extra.country,
-        "client_network": extra.network,
-        "timings": beacon.timings,
-        "server_timings": [
-            {"name": t.n, "duration": t.d, "description": t.desc} for t in beacon.st
-        ],
-        "errors": [{"message": e.m, "source": e.s, "line": e.l, "col": e.c} for e in beacon.err],
-        "resources": [
-            {
-                "initiator": r.i,
-                "count": r.n,
-                "transfer_bytes": r.bytes,
-                "total_ms": r.ms,
-                "max_ms": r.max,
-                "cache_hits": r.hit,
-                "third_party": r.tp,
-            }
-            for r in (res.sum if res else ())
-        ],
-        "slow_resources": [
-            {"url": r.u, "initiator": r.i, "duration": r.ms, "transfer_bytes": r.bytes}
-            for r in (res.slow if res else ())
-        ],
-    }
+    record.update(
+        site=beacon.site,
+        page_view_id=beacon.id,
+        seq=beacon.seq,
+        ts=corrected_start(beacon.t + beacon.start, beacon.sent, received_ms),
+        received_at=received_ms,
+        url=url,
+        route=route_of(url, beacon.route, site.routes)[:256],
+        view_start=beacon.start,
+        browser=agent.browser[:64],
+        browser_version=agent.browser_version[:64],
+        os=agent.os[:64],
+        device_class=agent.device_class,
+        is_bot=agent.is_bot,
+        counted=site.count_bots or not agent.is_bot,
+        country=extra.country,
+        client_network=extra.network,
+        ttfb=ttfb(beacon),
+        fcp=beacon.fcp,
+        timings=beacon.timings,
+    )
+    _add_vitals(record, beacon)
+    if (ctx := beacon.ctx) is not None:
+        record.update(
+            effective_connection_type=ctx.ect,
+            rtt=ctx.rtt,
+            downlink=ctx.dl,
+            device_memory=ctx.mem,
+            hardware_concurrency=ctx.cpu,
+            viewport_width=ctx.vw,
+            viewport_height=ctx.vh,
+            visibility_at_load=ctx.vis,
+        )
+    _add_child_rows(record, beacon)
+    return record
 
 
 @lru_cache(maxsize=8192)
@@ -173,16 +173,6 @@ def stored_url(url: str, keep_query: bool) -> str:
 
 
 VIEW_TYPES = {"soft": "soft", "bfcache": "back_forward_cache"}
-
-
-def _navigation(beacon: Beacon) -> dict[str, object]:
-    nav = beacon.nav
-    fields: dict[str, object] = dict(nav.__dict__) if nav else {}
-    fields.pop("type", None)
-    fields["navigation_type"] = (
-        VIEW_TYPES[beacon.view] if beacon.view else (nav.type if nav else "")
-    )
-    return fields
 
 
 def ttfb(beacon: Beacon) -> float | None:
@@ -197,42 +187,46 @@ def ttfb(beacon: Beacon) -> float | None:
     return round(max(nav.response_start - nav.activation_start, 0.0), 1)
 
 
-def _vitals(beacon: Beacon) -> dict[str, object]:
-    lcp, cls, inp, lt = beacon.lcp, beacon.cls, beacon.inp, beacon.lt
-    return {
-        "ttfb": ttfb(beacon),
-        "fcp": beacon.fcp,
-        **({"lcp": lcp.v, "lcp_element": lcp.el, "lcp_url": lcp.url} if lcp else {}),
-        **({"cls": cls.v, "cls_target": cls.el} if cls else {}),
-        **(
+def _add_vitals(record: dict[str, object], beacon: Beacon) -> None:
+    if (lcp := beacon.lcp) is not None:
+        record.update(lcp=lcp.v, lcp_element=lcp.el, lcp_url=lcp.url)
+    if (cls := beacon.cls) is not None:
+        record.update(cls=cls.v, cls_target=cls.el)
+    if (inp := beacon.inp) is not None:
+        record.update(
+            inp=inp.v,
+            inp_type=inp.type,
+            inp_target=inp.el,
+            inp_input_delay=inp.delay,
+            inp_processing=inp.proc,
+            inp_presentation=inp.pres,
+        )
+    if (lt := beacon.lt) is not None:
+        record.update(long_tasks=lt.n, long_task_ms=lt.ms)
+
+
+def _add_child_rows(record: dict[str, object], beacon: Beacon) -> None:
+    res = beacon.res
+    record.update(
+        server_timings=[{"name": t.n, "duration": t.d, "description": t.desc} for t in beacon.st],
+        errors=[{"message": e.m, "source": e.s, "line": e.l, "col": e.c} for e in beacon.err],
+        resources=[
             {
-                "inp": inp.v,
-                "inp_type": inp.type,
-                "inp_target": inp.el,
-                "inp_input_delay": inp.delay,
-                "inp_processing": inp.proc,
-                "inp_presentation": inp.pres,
+                "initiator": r.i,
+                "count": r.n,
+                "transfer_bytes": r.bytes,
+                "total_ms": r.ms,
+                "max_ms": r.max,
+                "cache_hits": r.hit,
+                "third_party": r.tp,
             }
-            if inp
-            else {}
-        ),
-        **({"long_tasks": lt.n, "long_task_ms": lt.ms} if lt else {}),
-    }
-
-
-def _context(ctx: Context | None) -> dict[str, object]:
-    if ctx is None:
-        return {}
-    return {
-        "effective_connection_type": ctx.ect,
-        "rtt": ctx.rtt,
-        "downlink": ctx.dl,
-        "device_memory": ctx.mem,
-        "hardware_concurrency": ctx.cpu,
-        "viewport_width": ctx.vw,
-        "viewport_height": ctx.vh,
-        "visibility_at_load": ctx.vis,
-    }
+            for r in (res.sum if res else ())
+        ],
+        slow_resources=[
+            {"url": r.u, "initiator": r.i, "duration": r.ms, "transfer_bytes": r.bytes}
+            for r in (res.slow if res else ())
+        ],
+    )
 
 
 class Ingestion:
