@@ -214,6 +214,39 @@ def records_for(site: str, count: int) -> list[bytes]:
     return messages
 
 
+def insert_settling_views(store, site: str, hour, views: int, first_id: int = 0) -> None:
+    """`views` page views in `hour` (a datetime): first beacons with small CLS and no
+    INP, follow-ups a minute later with the final, larger values (CLS 0.3, INP 320).
+    Views 0, 3, 6, ... are on mobile; the odd ones on route /a, the even on /b."""
+    from pipeline.records import PAGE_VIEW_COLUMNS, PageViewRecord
+
+    ts = int(hour.timestamp() * 1000) + 60_000
+    rows = []
+    for i in range(first_id, first_id + views):
+        first = dict(
+            site=site,
+            page_view_id=f"settle{i:05d}",
+            ts=ts + i,
+            received_at=0,
+            url="https://x/",
+            route="/a" if i % 2 else "/b",
+            device_class="mobile" if i % 3 == 0 else "desktop",
+            navigation_type="navigate",
+            load_event_end=900.0,
+        )
+        rows.append(PageViewRecord(**first, seq=0, cls=0.05))
+        rows.append(
+            PageViewRecord(
+                **{**first, "ts": ts + 60_000 + i, "load_event_end": 0.0}, seq=1, cls=0.3, inp=320.0
+            )
+        )
+    store.insert(
+        "rum.page_views",
+        [[getattr(r, c) for c in PAGE_VIEW_COLUMNS] for r in rows],
+        column_names=PAGE_VIEW_COLUMNS,
+    )
+
+
 def make_beacon(site: str = "demo", **overrides: object) -> dict:
     """A realistic v1 beacon as the snippet sends it."""
     now = time.time() * 1000

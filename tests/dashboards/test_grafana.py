@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from pipeline.sample_data import Shape, generate
-from tests.support import ROOT
+from pipeline.settle import settle_hour
+from tests.support import ROOT, insert_settling_views
 
 GRAFANA = ROOT / "dashboards" / "grafana"
 DASHBOARD = json.loads((GRAFANA / "dashboards" / "rum-overview.json").read_text())
@@ -22,6 +23,7 @@ INTERVAL_S = 300
 EXPECTED_COLUMNS = {
     "Percentiles of ${metric}": ["time", "p50", "p75", "p95", "p99"],
     "Page views": ["time", "page_views"],
+    "CLS and INP p75, final values (hourly)": ["time", "cls_p75", "inp_p75"],
     "p75 of ${metric} by device class (hourly)": ["time", "device_class", "p75"],
     "Web vitals: good / needs improvement / poor": ["vital", "good", "needs_improvement", "poor"],
     "Slowest routes by p75 of ${metric}": ["route", "views", "p75", "p95"],
@@ -132,14 +134,37 @@ def test_each_panel_answers_with_its_columns_for_every_choice(store, grafana_dat
         assert result.result_rows, (panel["title"], metric, route, device)
 
 
+def panel_rows(store, title: str, **values) -> list[tuple]:
+    panel = next(p for p in DASHBOARD["panels"] if p["title"] == title)
+    values = {"route": "$__all", "device": "$__all", **values}
+    sql = expand_macros(interpolate(panel["targets"][0]["rawSql"], values))
+    return store.query(sql).result_rows
+
+
+def test_cls_and_inp_show_final_values_once_their_hour_settles(store, site):
+    hour = END - timedelta(hours=2)
+    insert_settling_views(store, site, hour, 12)  # first CLS 0.05; final CLS 0.3, INP 320
+    final = "CLS and INP p75, final values (hourly)"
+    rated = "Web vitals: good / needs improvement / poor"
+    (first,) = panel_rows(store, final, site=site)
+    assert first[1] == pytest.approx(0.05, rel=0.02) and first[2] is None
+    settle_hour(store, hour)
+    ((_, cls, inp),) = panel_rows(store, final, site=site)
+    assert cls == pytest.approx(0.3, rel=0.02) and inp == pytest.approx(320, rel=0.02)
+    ((_, mobile_cls, _),) = panel_rows(store, final, site=site, device=["mobile"])
+    assert mobile_cls == pytest.approx(0.3, rel=0.02)
+    ratings = {row[0]: row[1:] for row in panel_rows(store, rated, site=site)}
+    assert list(ratings) == ["TTFB", "FCP", "LCP", "INP", "CLS"]
+    assert ratings["CLS"] == (0, 0, 12) and ratings["INP"] == (0, 12, 0)
+    assert ratings["LCP"] == (0, 0, 0)  # untouched by settling
+
+
 def test_a_route_filter_narrows_a_panel(store, grafana_data):
-    panel = next(p for p in DASHBOARD["panels"] if p["title"] == "Page views")
     route = variable_values(store, grafana_data)["route"][0]
 
     def views(route_value) -> int:
-        values = {"site": grafana_data, "route": route_value, "device": "$__all"}
-        sql = expand_macros(interpolate(panel["targets"][0]["rawSql"], values))
-        return sum(row[1] for row in store.query(sql).result_rows)
+        rows = panel_rows(store, "Page views", site=grafana_data, route=route_value)
+        return sum(row[1] for row in rows)
 
     assert 0 < views([route]) < views("$__all") == 3_000
 

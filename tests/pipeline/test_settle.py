@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipeline.queries import Filters, Window, percentile_series, percentile_total, ratings
-from pipeline.records import PAGE_VIEW_COLUMNS, PageViewRecord
 from pipeline.settle import SETTLE_AFTER, hours_to_settle, settle
+from tests.support import insert_settling_views
 
 NOW = datetime.now(UTC).replace(minute=50, second=0, microsecond=0) - timedelta(hours=1)
 HOUR = NOW.replace(minute=0) - timedelta(hours=2)  # settled: ended well over 30 min ago
@@ -27,33 +27,7 @@ def test_an_hour_settles_once_follow_ups_stop_coming():
 
 
 def insert(store, site: str, views: int, first_id: int = 0) -> None:
-    """`views` page views in HOUR: first beacons with small CLS and no INP, follow-ups
-    a minute later with the final, larger values."""
-    ts = int(HOUR.timestamp() * 1000) + 60_000
-    rows = []
-    for i in range(first_id, first_id + views):
-        first = dict(
-            site=site,
-            page_view_id=f"settle{i:05d}",
-            ts=ts + i,
-            received_at=0,
-            url="https://x/",
-            route="/a" if i % 2 else "/b",
-            device_class="mobile" if i % 3 == 0 else "desktop",
-            navigation_type="navigate",
-            load_event_end=900.0,
-        )
-        rows.append(PageViewRecord(**first, seq=0, cls=0.05))
-        rows.append(
-            PageViewRecord(
-                **{**first, "ts": ts + 60_000 + i, "load_event_end": 0.0}, seq=1, cls=0.3, inp=320.0
-            )
-        )
-    store.insert(
-        "rum.page_views",
-        [[getattr(r, c) for c in PAGE_VIEW_COLUMNS] for r in rows],
-        column_names=PAGE_VIEW_COLUMNS,
-    )
+    insert_settling_views(store, site, HOUR, views, first_id)
 
 
 def cls_inp(store, site: str, **filters) -> tuple[dict, dict, dict]:
