@@ -62,6 +62,16 @@ def raw_insert(client, messages: list[bytes]) -> float:
     return len(records) / (time.perf_counter() - started)
 
 
+def settled(client, timeout_s: float = 60.0) -> None:
+    """Wait until the engine has no merges running: each measured phase starts from a
+    quiet store, not in the wake of the previous phase's inserts."""
+    deadline = time.monotonic() + timeout_s
+    while client.query("SELECT count() FROM system.merges").result_rows[0][0]:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+
+
 async def through_pipeline(kafka: str, topic: str, client, expected_rows: int) -> float:
     group = f"bench-{uuid.uuid4().hex[:6]}"
     pipeline = Pipeline(
@@ -130,7 +140,9 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     client = open_store(f"chdb://{tempfile.mkdtemp(prefix='rum-bench-pipe-')}")
     migrate_up(client)
     consume = asyncio.run(raw_consume(kafka, topic, len(lines)))
+    settled(client)
     insert = raw_insert(client, messages)
+    settled(client)
     ours = asyncio.run(through_pipeline(kafka, topic, client, len(lines)))
     client.close()
     ceiling = min(consume, insert)
