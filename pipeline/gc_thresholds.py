@@ -6,7 +6,9 @@ pipeline keeps every record of an open batch alive (tens of thousands of models,
 dicts and lists) and drops them all at each write, so full collections kept traversing
 them: 13-19 µs of the ~55 µs a beacon cost in `bench pipeline`, about a third.
 Collecting the young generation every 50,000 objects keeps cyclic garbage bounded (it is
-still collected, just in larger, far rarer passes) and took that to about 3 µs.
+still collected, just in larger, far rarer passes) and took that to about 3 µs, in
+pauses of about 20 ms under full pipeline load. 200,000 was 7% faster again but paused
+about 130 ms: too long where the same loop answers beacons (`rum run`).
 """
 
 import gc
