@@ -23,13 +23,30 @@ def locked() -> dict[str, str]:
     return {name.strip().lower(): pin.strip() for name, pin in pins}
 
 
+ATTEMPTS = 3
+"""A lookup that fails to connect is tried again: eighty lookups at once once met a
+passing DNS failure. A PyPI that stays unreachable still fails the test."""
+
+
 async def advisories() -> tuple[list[str], list[str]]:
     async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:
+        at_once = asyncio.Semaphore(8)
+
+        async def project_json(name: str) -> dict:
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    async with at_once:
+                        response = await client.get(f"https://pypi.org/pypi/{name}/json")
+                    response.raise_for_status()
+                    return response.json()
+                except httpx.TransportError:
+                    if attempt == ATTEMPTS:
+                        raise
+                    await asyncio.sleep(attempt)
+            raise AssertionError("unreachable")
 
         async def audit(name: str, version: str) -> tuple[list[str], str | None]:
-            response = await client.get(f"https://pypi.org/pypi/{name}/json")
-            response.raise_for_status()
-            project = response.json()
+            project = await project_json(name)
             found = [
                 f"{name} {version}: {v['id']} (fixed in {', '.join(v.get('fixed_in') or ['?'])})"
                 for v in project.get("vulnerabilities") or []
