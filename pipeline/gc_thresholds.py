@@ -7,8 +7,8 @@ dicts and lists) and drops them all at each write, so full collections kept trav
 them: 13-19 µs of the ~55 µs a beacon cost in `bench pipeline`, about a third.
 Collecting the young generation every 50,000 objects keeps cyclic garbage bounded (it is
 still collected, just in larger, far rarer passes) and took that to about 3 µs, in
-pauses of about 20 ms under full pipeline load. 200,000 was 7% faster again but paused
-about 130 ms: too long where the same loop answers beacons (`rum run`).
+pauses of about 20 ms under full pipeline load. 200,000 paused about 130 ms and made no
+difference to the full benchmark (0.43-0.47 of the ceiling in three runs each way).
 """
 
 import gc
