@@ -152,17 +152,7 @@ def enrich(beacon: Beacon, site: Site, received_ms: int, extra: Enrichment) -> d
         timings=beacon.timings,
     )
     _add_vitals(record, beacon)
-    if (ctx := beacon.ctx) is not None:
-        record.update(
-            effective_connection_type=ctx.ect,
-            rtt=ctx.rtt,
-            downlink=ctx.dl,
-            device_memory=ctx.mem,
-            hardware_concurrency=ctx.cpu,
-            viewport_width=ctx.vw,
-            viewport_height=ctx.vh,
-            visibility_at_load=ctx.vis,
-        )
+    _add_context(record, beacon)
     _add_child_rows(record, beacon)
     return record
 
@@ -203,6 +193,20 @@ def _add_vitals(record: dict[str, object], beacon: Beacon) -> None:
         )
     if (lt := beacon.lt) is not None:
         record.update(long_tasks=lt.n, long_task_ms=lt.ms)
+
+
+def _add_context(record: dict[str, object], beacon: Beacon) -> None:
+    if (ctx := beacon.ctx) is not None:
+        record.update(
+            effective_connection_type=ctx.ect,
+            rtt=ctx.rtt,
+            downlink=ctx.dl,
+            device_memory=ctx.mem,
+            hardware_concurrency=ctx.cpu,
+            viewport_width=ctx.vw,
+            viewport_height=ctx.vh,
+            visibility_at_load=ctx.vis,
+        )
 
 
 def _add_child_rows(record: dict[str, object], beacon: Beacon) -> None:
