@@ -62,7 +62,7 @@ def raw_insert(client, messages: list[bytes]) -> float:
     return len(records) / (time.perf_counter() - started)
 
 
-def settled(client, timeout_s: float = 60.0) -> None:
+def wait_for_merges(client, timeout_s: float = 60.0) -> None:
     """Wait until the engine has no merges running: each measured phase starts from a
     quiet store, not in the wake of the previous phase's inserts."""
     deadline = time.monotonic() + timeout_s
@@ -140,9 +140,9 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     client = open_store(f"chdb://{tempfile.mkdtemp(prefix='rum-bench-pipe-')}")
     migrate_up(client)
     consume = asyncio.run(raw_consume(kafka, topic, len(lines)))
-    settled(client)
+    wait_for_merges(client)
     insert = raw_insert(client, messages)
-    settled(client)
+    wait_for_merges(client)
     ours = asyncio.run(through_pipeline(kafka, topic, client, len(lines)))
     client.close()
     ceiling = min(consume, insert)

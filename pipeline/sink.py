@@ -70,7 +70,7 @@ class ClickHouseSink:
             return
         settings = {**_INSERT_SETTINGS, "insert_deduplication_token": dedup_token(topic, batch)}
         for table, columns, data in table_columns(batch.records):
-            if data and data[0]:
+            if data[0]:
                 self.client.insert(
                     f"{self.database}.{table}",
                     data,
@@ -101,13 +101,16 @@ def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], lis
             for record in views
             for child in getattr(record, field)
         ]
-        tables.append((field, columns, [list(column) for column in zip(*rows, strict=True)]))
+        tables.append((field, columns, _transposed(rows, len(columns))))
     return tables
 
 
 def _columns(records: list, names: tuple[str, ...]) -> list[Sequence]:
     """Each named field's values, in record order: every record's fields picked in one
-    C call (itemgetter on its __dict__), then transposed by zip."""
-    if not records:
-        return [() for _ in names]
-    return list(zip(*map(itemgetter(*names), map(vars, records)), strict=True))
+    C call (itemgetter on its __dict__), then transposed."""
+    return _transposed(list(map(itemgetter(*names), map(vars, records))), len(names))
+
+
+def _transposed(rows: list[tuple], width: int) -> list[Sequence]:
+    """Rows into columns; no rows give `width` empty columns."""
+    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
