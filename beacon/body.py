@@ -7,6 +7,7 @@ import time
 from starlette.types import Receive
 
 from beacon.ingest import Rejected
+from beacon.turns import RunningLoop
 
 WATCH_EVERY_S = 0.25
 
@@ -26,10 +27,10 @@ class BodyReader:
         self.every_s = every_s
         self._deadlines: dict[asyncio.Task, float] = {}
         self._expired: set[asyncio.Task] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop = RunningLoop()
 
     async def read(self, receive: Receive, declared: str | None) -> bytes:
-        task = self._current_task()
+        task = self._loop.current_task()
         self._deadlines[task] = time.monotonic() + self.timeout_s
         try:
             return await read_limited(receive, self.limit, declared)
@@ -41,16 +42,6 @@ class BodyReader:
         finally:
             del self._deadlines[task]
             self._expired.discard(task)
-
-    def _current_task(self) -> asyncio.Task:
-        # current_task(loop): without a loop it asks get_running_loop(), which on
-        # Python 3.11 makes a getpid() system call, on every beacon.
-        task = asyncio.current_task(self._loop) if self._loop else None
-        if task is None:  # the first read, or on a new loop (tests)
-            self._loop = asyncio.get_running_loop()
-            task = asyncio.current_task(self._loop)
-        assert task is not None
-        return task
 
     async def watch(self) -> None:
         """Cut off the reads past their deadline, forever."""

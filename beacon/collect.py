@@ -21,6 +21,7 @@ from beacon.limits import TokenBuckets
 from beacon.metrics import CollectorMetrics
 from beacon.publishers import Backpressure, Publisher
 from beacon.sites import SiteRegistry
+from beacon.turns import TurnBatches
 
 log = logging.getLogger("rum.collector")
 
@@ -72,6 +73,7 @@ class CollectEndpoint:
         self.metrics = metrics
         self.ip_limits = ip_limits
         self.trusted_proxies = trusted_proxies
+        self.batches = TurnBatches(self._ingest)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
@@ -94,11 +96,7 @@ class CollectEndpoint:
     ) -> tuple[int, dict[str, object] | None]:
         try:
             received = await self._receive(scope, receive, headers, origin)
-            if not self.publisher.has_room:
-                raise Backpressure
-            record = self.ingestion(received)
-            site = str(record["site"])
-            self.publisher.publish(site.encode(), orjson.dumps(record))
+            site = await self.batches.submit(received)
         except Rejected as error:
             self.metrics.dropped.labels(error.reason).inc()
             if error.status == 429:
@@ -112,6 +110,15 @@ class CollectEndpoint:
             return 503, {"error": "overloaded"}
         self.metrics.count_accepted(site, len(received.body))
         return 204, None
+
+    def _ingest(self, received: Received) -> str:
+        """Ingest and publish one beacon (in a run of them, see TurnBatches); its site."""
+        if not self.publisher.has_room:
+            raise Backpressure
+        record = self.ingestion(received)
+        site = str(record["site"])
+        self.publisher.publish(site.encode(), orjson.dumps(record))
+        return site
 
     async def _receive(
         self, scope: Scope, receive: Receive, headers: dict[bytes, str], origin: str | None

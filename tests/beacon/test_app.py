@@ -1,8 +1,10 @@
 """Every route and status of the collector, on a tiny app built inline per test."""
 
+import asyncio
 import json
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from starlette.testclient import TestClient
@@ -224,3 +226,34 @@ def test_metrics_can_require_a_token(tmp_path):
     assert client.get("/metrics").status_code == 401
     ok = client.get("/metrics", headers={"authorization": "Bearer scrape"})
     assert ok.status_code == 200 and "rum_beacons_accepted" in ok.text
+
+
+async def test_beacons_arriving_together_are_ingested_together_and_answered_each_its_own(
+    tmp_path,
+):
+    client, log = app_with(tmp_path, capacity=3)
+    transport = httpx.ASGITransport(app=client.app)
+    good = [make_beacon("shop") for _ in range(3)]
+    bodies = [
+        json.dumps(good[0]),
+        "{not json",
+        json.dumps(make_beacon("other")),
+        json.dumps(good[1]),
+        json.dumps(good[2]),
+        json.dumps(make_beacon("shop")),  # the fourth good one: the buffer holds three
+    ]
+    async with httpx.AsyncClient(transport=transport, base_url="http://collector") as http:
+        responses = await asyncio.gather(
+            *(
+                http.post(
+                    "/v1/beacon",
+                    content=body,
+                    headers={"content-type": "text/plain", "origin": ORIGIN},
+                )
+                for body in bodies
+            )
+        )
+    assert [r.status_code for r in responses] == [204, 400, 403, 204, 204, 503]
+    assert [r.json()["error"] for r in responses[1:3]] == ["invalid_beacon", "unknown_site"]
+    stored = [orjson.loads(m.value)["page_view_id"] for m in log.read(10)]
+    assert stored == [b["id"] for b in good]
