@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+from pipeline.batching import Batch
+from pipeline.decode import decode
 from pipeline.migrate import (
     Migration,
     applied_versions,
@@ -13,7 +15,8 @@ from pipeline.migrate import (
     migrate_up,
     statements,
 )
-from tests.support import ROOT, query_chdb
+from pipeline.sink import ClickHouseSink
+from tests.support import ROOT, query_chdb, records_for
 
 
 def test_migration_files_are_numbered_pairs_of_up_and_down():
@@ -87,3 +90,26 @@ def test_retention_is_set_per_kind_of_table(store):
     assert "toIntervalDay(30)" in store.command("SHOW CREATE TABLE rum.bucky_metrics")
     assert "toIntervalDay(365)" in store.command("SHOW CREATE TABLE rum.vitals_1h")
     apply_retention(store, raw_days=400, rollup_days=800)  # back to the defaults
+
+
+def test_the_hourly_site_rollup_is_rebuilt_with_small_granules_keeping_its_rows(store, site):
+    def views() -> int:
+        return store.command(f"SELECT sum(views) FROM rum.vitals_site_1h WHERE site = '{site}'")
+
+    def granularity() -> str:
+        create = store.command("SHOW CREATE TABLE rum.vitals_site_1h")
+        return create.split("index_granularity = ")[1].split(",")[0].split("\n")[0]
+
+    def store_views(count: int, first: int) -> None:
+        records = [r for value in records_for(site, count) for r in decode(value)]
+        batch = Batch(0, first, first + count - 1, 0, records=records)
+        ClickHouseSink(store).write(f"granules-{site}", batch)
+
+    store_views(10, 0)
+    assert (granularity(), views()) == ("64", 10)
+    assert migrate_down(store) == 13
+    assert (granularity(), views()) == ("8192", 10)
+    assert migrate_up(store) == [13]
+    assert (granularity(), views()) == ("64", 10)
+    store_views(5, 10)  # its materialized view still feeds it
+    assert views() == 15
