@@ -24,7 +24,7 @@ from beacon.runtime import (
 )
 from beacon.settings import Settings
 from beacon.sites import SiteFile
-from pipeline.gc_thresholds import use_batch_friendly_thresholds
+from pipeline.gc_thresholds import use_thresholds_for
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
 from pipeline.sample_data import Shape, generate
 from pipeline.store import StoreInUse, open_store
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
             "`rum run` is the one-process mode"
         )
     if args.command in ("run", "collector", "pipeline"):
-        use_batch_friendly_thresholds()  # long-running roles; see pipeline/gc_thresholds.py
+        use_thresholds_for(args.command)  # long-running roles; see pipeline/gc_thresholds.py
     try:
         run_command(args, settings)
     except StoreInUse as error:

@@ -21,7 +21,7 @@ from pipeline.batching import Batch, Limits
 from pipeline.consumer import Pipeline
 from pipeline.dead_letters import LoggedDeadLetters
 from pipeline.decode import decode
-from pipeline.gc_thresholds import use_batch_friendly_thresholds
+from pipeline.gc_thresholds import use_thresholds_for
 from pipeline.kafka_source import KafkaSource
 from pipeline.migrate import migrate_up
 from pipeline.sink import ClickHouseSink
@@ -123,7 +123,7 @@ def pipeline_process(kafka: str, topic: str, expected: int, batch_rows: int) -> 
 
 def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     # As `rum pipeline` runs; the two ceilings are measured under the same thresholds.
-    use_batch_friendly_thresholds()
+    use_thresholds_for("pipeline")
     topic = f"bench.pipeline.{uuid.uuid4().hex[:8]}"
     asyncio.run(ensure_topics(kafka, {topic: 6}))
     beacons = records_for("bench", BEACONS // 10)
