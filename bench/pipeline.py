@@ -16,6 +16,7 @@ import uuid
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from beacon.publishers.kafka import KafkaPublisher
 from bench.collector import status_mib
 from pipeline.batching import Batch, Limits
 from pipeline.consumer import Pipeline
@@ -27,11 +28,20 @@ from pipeline.migrate import migrate_up
 from pipeline.sink import ClickHouseSink
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
-from tests.support import ROOT, group_progress, produce, records_for
+from tests.support import ROOT, group_progress, records_for
 
 BEACONS = 200_000
-PER_MESSAGE = 100  # the collector packs a site's waiting beacons into one record
 BATCH_ROWS = (1_000, 10_000, 50_000)
+
+
+async def publish_as_the_collector(kafka: str, topic: str, lines: list[bytes]) -> None:
+    """The records as the collector's publisher sends them: a site's waiting beacons
+    packed into one Kafka record of up to 256 KiB, in lz4-compressed batches."""
+    publisher = KafkaPublisher(kafka, topic, capacity=len(lines))
+    await publisher.start()
+    for line in lines:
+        publisher.publish(b"bench", line)
+    await publisher.stop()  # delivers everything first
 
 
 async def raw_consume(kafka: str, topic: str, expected: int) -> float:
@@ -49,10 +59,10 @@ async def raw_consume(kafka: str, topic: str, expected: int) -> float:
     return expected / (time.perf_counter() - started)
 
 
-def raw_insert(client, messages: list[bytes]) -> float:
+def raw_insert(client, lines: list[bytes]) -> float:
     """The same rows, decoded and renamed to their own site beforehand (not timed),
     written by the sink in batches of 10,000."""
-    records = [r.model_copy(update={"site": "raw-insert"}) for m in messages for r in decode(m)]
+    records = [r.model_copy(update={"site": "raw-insert"}) for line in lines for r in decode(line)]
     chunks = [records[start : start + 10_000] for start in range(0, len(records), 10_000)]
     sink = ClickHouseSink(client)
     started = time.perf_counter()
@@ -92,7 +102,7 @@ async def through_pipeline(kafka: str, topic: str, client, expected_rows: int) -
     return pipeline.stats.rows / elapsed
 
 
-def pipeline_process(kafka: str, topic: str, expected: int, batch_rows: int) -> tuple[float, float]:
+def pipeline_process(kafka: str, topic: str, batch_rows: int) -> tuple[float, float]:
     """(peak RSS MiB, beacons/s) of `rum pipeline` consuming the topic from the start."""
     folder = tempfile.mkdtemp(prefix="rum-bench-mem-")
     env = {
@@ -112,7 +122,7 @@ def pipeline_process(kafka: str, topic: str, expected: int, batch_rows: int) -> 
     started = time.perf_counter()
     try:
         group = env["RUM_CONSUMER_GROUP"]
-        while asyncio.run(group_progress(kafka, topic, group))[0] < expected:
+        while (progress := asyncio.run(group_progress(kafka, topic, group)))[0] < progress[1]:
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
         return status_mib(process.pid, "VmHWM"), BEACONS / elapsed
@@ -135,19 +145,18 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         for copy in range(10)
         for b in beacons
     ]
-    messages = [b"\n".join(lines[i : i + PER_MESSAGE]) for i in range(0, len(lines), PER_MESSAGE)]
-    asyncio.run(produce(kafka, topic, "bench", messages))
+    asyncio.run(publish_as_the_collector(kafka, topic, lines))
     client = open_store(f"chdb://{tempfile.mkdtemp(prefix='rum-bench-pipe-')}")
     migrate_up(client)
     consume = asyncio.run(raw_consume(kafka, topic, len(lines)))
     wait_for_merges(client)
-    insert = raw_insert(client, messages)
+    insert = raw_insert(client, lines)
     wait_for_merges(client)
     ours = asyncio.run(through_pipeline(kafka, topic, client, len(lines)))
     client.close()
     ceiling = min(consume, insert)
     asyncio.run(ensure_topics(kafka, {f"{topic}.dlq": 1}))
-    memory = {rows: pipeline_process(kafka, topic, len(messages), rows) for rows in BATCH_ROWS}
+    memory = {rows: pipeline_process(kafka, topic, rows) for rows in BATCH_ROWS}
     smallest = memory[BATCH_ROWS[0]][0]
     growth = [
         (
