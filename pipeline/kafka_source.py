@@ -18,6 +18,11 @@ class _Listener(ConsumerRebalanceListener):
 
 
 class KafkaSource:
+    poll_limit = 100
+    """The collector packs up to 256 KiB of beacons into one record, so a poll holds at
+    most about 25 MB of them (some 23,000 beacons), whatever backlog the broker holds.
+    At 5,000 records a poll after an outage could have been a gigabyte of beacons."""
+
     def __init__(self, bootstrap_servers: str, topic: str, group: str) -> None:
         self.topic = topic
         self._bootstrap = bootstrap_servers

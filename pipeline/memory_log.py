@@ -68,6 +68,8 @@ class MemoryLog:
 class MemorySource:
     """The pipeline's view of a MemoryLog: one partition, always assigned."""
 
+    poll_limit = 5_000  # one beacon a message
+
     def __init__(self, log: MemoryLog) -> None:
         self.log = log
         self.topic = log.topic

@@ -17,6 +17,9 @@ PartitionsChanged = Callable[[set[int]], Awaitable[None]]
 
 class Source(Protocol):
     topic: str
+    poll_limit: int
+    """Messages one poll takes at most: enough to fill batches, few enough that a
+    backlog (after an outage) reaches memory a bounded piece at a time."""
 
     async def start(self, on_assigned: PartitionsChanged, on_revoked: PartitionsChanged) -> None:
         """Join; the callbacks run around every change of owned partitions."""

@@ -199,3 +199,29 @@ async def test_a_page_view_the_producer_sent_twice_is_stored_once(kafka, topic, 
     finally:
         pipeline.stop()
         await task
+
+
+class CountingSource(KafkaSource):
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.largest_poll = 0
+
+    async def poll(self, timeout_s: float, max_records: int):
+        messages = await super().poll(timeout_s, max_records)
+        self.largest_poll = max(self.largest_poll, len(messages))
+        return messages
+
+
+async def test_a_backlog_is_read_a_bounded_number_of_records_at_a_time(kafka, topic, store, site):
+    values = records_for(site, 250)  # one beacon a record: the bound is on records
+    await produce(kafka, topic, site, values)
+    source = CountingSource(kafka, topic, f"g-{uuid.uuid4().hex[:6]}")
+    pipeline = Pipeline(source, ClickHouseSink(store), LoggedDeadLetters(), FAST)
+    task = asyncio.create_task(pipeline.run())
+    try:
+        await wait_for_rows(store, site, 250)
+    finally:
+        pipeline.stop()
+        await task
+    assert pipeline.max_poll_records == KafkaSource.poll_limit == 100
+    assert source.largest_poll == 100  # the backlog was there to take more
