@@ -1,6 +1,9 @@
 """The ClickHouse sink: every record kind into its table, once per batch range."""
 
+import gc
 import time
+
+from clickhouse_connect.driver.insert import InsertContext
 
 from pipeline.batching import Batch
 from pipeline.records import BuckyRecord, ErrorRow, PageViewRecord, ServerTimingRow
@@ -81,3 +84,23 @@ def test_columns_carry_each_record_field_under_its_own_name():
     }
     names, data = tables["bucky_metrics"]
     assert data == [() for _ in names]  # no Bucky records: empty columns, no insert
+
+
+def test_batches_written_one_after_another_are_each_stored_and_not_kept_alive(store, site):
+    sink = ClickHouseSink(store)
+    gc.collect()  # earlier tests' garbage
+    gc.disable()  # what stays alive must be held by references, not awaiting a collection
+    try:
+        for first in range(0, 15, 3):
+            records = [page_view(site, n) for n in range(first, first + 3)]
+            batch = Batch(0, first, first + 2, 0, records=records)
+            sink.record_intent(f"topic-{site}", batch)
+            sink.write(f"topic-{site}", batch)
+        contexts = [o for o in gc.get_objects() if isinstance(o, InsertContext)]
+    finally:
+        gc.enable()
+    assert count(store, "page_views", site) == 15  # each batch its own deduplication token
+    assert count(store, "errors", site) == 15
+    # One reused insert context per table written (intents, page views, server timings,
+    # errors), each holding only the latest batch, instead of one per insert.
+    assert len([c for c in contexts if c.table.startswith("rum.")]) <= 4
