@@ -75,14 +75,13 @@ class Pipeline:
         sink: ClickHouseSink,
         dead_letters: DeadLetters,
         limits: Limits,
-        max_poll_records: int | None = None,
         recent_keys: int = 200_000,
     ) -> None:
         self.source = source
         self.sink = sink
         self.dead_letters = dead_letters
         self.batcher = Batcher(limits)
-        self.max_poll_records = max_poll_records or source.poll_limit
+        self.max_poll_records = source.poll_limit  # the source knows how big its messages are
         self.stats = Stats()
         self.recent = RecentKeys(recent_keys)
         self._owned: set[int] = set()
