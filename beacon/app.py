@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from beacon.api import DataApi
-from beacon.auth import Access, bearer_matches, dashboard_token
+from beacon.auth import Access, dashboard_token
 from beacon.bucky import BuckyEndpoint
 from beacon.clients import parse_networks
 from beacon.collect import BeaconHotPath, CollectEndpoint
@@ -22,8 +22,7 @@ from beacon.dashboard import DashboardPages
 from beacon.geo import CountryLookup
 from beacon.ingest import Ingestion
 from beacon.limits import TokenBuckets
-from beacon.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from beacon.metrics import CollectorMetrics
+from beacon.metrics import CollectorMetrics, metrics_endpoint
 from beacon.openapi import openapi
 from beacon.publishers import Publisher
 from beacon.publishers.kafka import KafkaPublisher
@@ -43,6 +42,9 @@ class Service(Protocol):
 
     @property
     def healthy(self) -> bool: ...
+
+    def render_metrics(self) -> bytes:
+        """Its own Prometheus metrics, served with the collector's."""
 
 
 def create_app(
@@ -93,10 +95,10 @@ def create_app(
     )
     dashboard = DashboardPages(PACKAGE_DIR / "static" / "dashboard", access, trusted)
 
-    async def prometheus(request: Request) -> Response:
-        if settings.metrics_token and not bearer_matches(request, settings.metrics_token):
-            return JSONResponse({"error": "unauthorised"}, status_code=401)
-        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+    prometheus = metrics_endpoint(
+        lambda: b"".join([metrics.render(), *(s.render_metrics() for s in services)]),
+        settings.metrics_token,
+    )
 
     async def reload_sites() -> None:
         while isinstance(sites, SiteFile):

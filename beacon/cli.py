@@ -14,6 +14,7 @@ from beacon.app import create_app
 from beacon.auth import dashboard_token
 from beacon.geo import CountryLookup
 from beacon.logs import configure_logging
+from beacon.pipeline_status import StatusServer, pipeline_status_app
 from beacon.runtime import (
     MEMORY,
     check_transport,
@@ -103,12 +104,19 @@ def cmd_collector(settings: Settings) -> None:
 async def _run_pipeline(settings: Settings) -> None:
     # Opened at the first write, so a store that is down at start is waited for.
     service = pipeline_service(settings, lambda: open_store(settings.store))
+    status = StatusServer(
+        pipeline_status_app(service, settings.metrics_token), settings.host, settings.pipeline_port
+    )
+    await status.start()
     await service.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, service.pipeline.stop)
-    await service.wait()  # returns once a signal stopped the pipeline and it flushed
-    await service.stop()
+    try:
+        await service.wait()  # returns once a signal stopped the pipeline and it flushed
+        await service.stop()
+    finally:
+        await status.stop()
 
 
 def cmd_pipeline(settings: Settings) -> None:

@@ -4,6 +4,10 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from beacon.auth import bearer_matches
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -46,3 +50,15 @@ class CollectorMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def metrics_endpoint(render: Callable[[], bytes], token: str):
+    """GET /metrics: what `render` gives, in Prometheus' text format; behind a bearer
+    token when one is set (RUM_METRICS_TOKEN)."""
+
+    async def endpoint(request: Request) -> Response:
+        if token and not bearer_matches(request, token):
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        return Response(render(), media_type=CONTENT_TYPE)
+
+    return endpoint

@@ -15,6 +15,7 @@ from pipeline.consumer import Pipeline
 from pipeline.dead_letters import DeadLetters, KafkaDeadLetters, LoggedDeadLetters
 from pipeline.kafka_source import KafkaSource
 from pipeline.memory_log import MemoryLog, MemorySource
+from pipeline.metrics import PipelineMetrics
 from pipeline.settle import settle_forever
 from pipeline.sink import ClickHouseSink
 from pipeline.source import Source
@@ -51,6 +52,7 @@ class PipelineService:
     def __init__(self, pipeline: Pipeline, drain: bool) -> None:
         self.pipeline = pipeline
         self.drain = drain
+        self.metrics = PipelineMetrics(pipeline)
         self._task: asyncio.Task[None] | None = None
         self._settler: asyncio.Task[None] | None = None
         self._stop_settling = asyncio.Event()
@@ -70,6 +72,15 @@ class PipelineService:
     @property
     def healthy(self) -> bool:
         return self._task is not None and not self._task.done()
+
+    @property
+    def ready(self) -> bool:
+        """Consuming normally: started, running, and not waiting for the store."""
+        pipeline = self.pipeline
+        return self.healthy and pipeline.started.is_set() and not pipeline.store_unavailable
+
+    def render_metrics(self) -> bytes:
+        return self.metrics.render()
 
     def _report_crash(self, task: "asyncio.Task[None]") -> None:
         if not task.cancelled() and task.exception() and not self.pipeline.stopping:

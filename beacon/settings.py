@@ -16,6 +16,8 @@ class Settings:
     """`chdb:///path` (embedded ClickHouse engine) or `http(s)://user:pass@host:8123`."""
     host: str = "127.0.0.1"
     port: int = 8080
+    pipeline_port: int = 8081
+    """Where `rum pipeline` serves /healthz, /readyz and /metrics (on `host`)."""
     public_url: str = ""
     """The URL browsers reach the collector at; defaults to http://host:port."""
     sites_file: str = ""

@@ -28,7 +28,7 @@ from pipeline.migrate import migrate_up
 from pipeline.sink import ClickHouseSink
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
-from tests.support import ROOT, group_progress, records_for
+from tests.support import ROOT, free_port, group_progress, records_for
 
 BEACONS = 200_000
 BATCH_ROWS = (1_000, 10_000, 50_000)
@@ -113,6 +113,7 @@ def pipeline_process(kafka: str, topic: str, batch_rows: int) -> tuple[float, fl
         "RUM_CONSUMER_GROUP": f"mem-{uuid.uuid4().hex[:6]}",
         "RUM_STORE": f"chdb://{folder}/ch",
         "RUM_BATCH_ROWS": str(batch_rows),
+        "RUM_PIPELINE_PORT": str(free_port()),
     }
     rum = str(ROOT / ".venv" / "bin" / "rum")
     subprocess.run([rum, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -57,15 +58,24 @@ class Backoff:
 
 @dataclass
 class Stats:
+    """Plain counts, kept on the hot path; pipeline/metrics.py reads them when scraped."""
+
     rows: int = 0
     batches: int = 0
-    poison: int = 0
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    """Messages sent to the dead-letter topic, by the kind of their reason."""
     retries: int = 0
     replays: int = 0
     duplicates: int = 0
     """Page views dropped because the same (site, id, seq) was just consumed: a
     producer re-sending a record the broker had stored but not acknowledged."""
     partitions: set[int] = field(default_factory=set)
+    written_at: float = 0.0
+    """When the last batch was written (epoch seconds; 0 before the first)."""
+
+    @property
+    def poison(self) -> int:
+        return self.dead_letters.total()
 
 
 class Pipeline:
@@ -94,6 +104,14 @@ class Pipeline:
         self._retrying = 0
         """Attempts waiting for the store to come back (it is down while above 0)."""
         self.started = asyncio.Event()
+        self.on_written: Callable[[Batch, float], None] | None = None
+        """Called with each batch once written, and the seconds its write took
+        (retries included): the metrics connect here."""
+
+    @property
+    def store_unavailable(self) -> bool:
+        """True while a read or write waits for the store to come back."""
+        return self._retrying > 0
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -214,13 +232,18 @@ class Pipeline:
                 await asyncio.to_thread(self.sink.record_intent, self.source.topic, batch)
                 await asyncio.to_thread(self.sink.write, self.source.topic, batch)
 
+        started = time.monotonic()
         try:
             await self._with_retries(write, partition=batch.partition, poll=False)
         except _Revoked:
             return  # revoked while the store was down: the new owner replays it
-        self.stats.rows += len(batch.records)
-        self.stats.batches += 1
-        self.stats.poison += len(batch.poison)
+        stats = self.stats
+        stats.rows += len(batch.records)
+        stats.batches += 1
+        stats.dead_letters.update(reason.split(":")[0] for _, _, reason in batch.poison)
+        stats.written_at = time.time()
+        if self.on_written:
+            self.on_written(batch, time.monotonic() - started)
         await self._commit(batch)
 
     async def _commit(self, batch: Batch) -> None:

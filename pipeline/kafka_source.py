@@ -28,6 +28,9 @@ class KafkaSource:
         self._bootstrap = bootstrap_servers
         self._group = group
         self._consumer: AIOKafkaConsumer | None = None
+        self._committed: dict[int, int] = {}
+        """Per partition, the group's position as this member last knew it: the first
+        offset it read there, then each offset it committed."""
 
     @property
     def consumer(self) -> AIOKafkaConsumer:
@@ -48,7 +51,13 @@ class KafkaSource:
             max_poll_interval_ms=300_000,
             fetch_max_wait_ms=200,
         )
-        self._consumer.subscribe([self.topic], listener=_Listener(on_assigned, on_revoked))
+
+        async def assigned(partitions: set[int]) -> None:
+            for partition in partitions:  # another member may have moved them on
+                self._committed.pop(partition, None)
+            await on_assigned(partitions)
+
+        self._consumer.subscribe([self.topic], listener=_Listener(assigned, on_revoked))
         await self._consumer.start()
 
     async def stop(self) -> None:
@@ -59,6 +68,9 @@ class KafkaSource:
         fetched = await self.consumer.getmany(
             timeout_ms=int(timeout_s * 1000), max_records=max_records
         )
+        for tp, records in fetched.items():
+            if records:
+                self._committed.setdefault(tp.partition, records[0].offset)
         return [
             Message(tp.partition, record.offset, record.value)
             for tp, records in fetched.items()
@@ -69,9 +81,21 @@ class KafkaSource:
         await self.consumer.commit(
             {TopicPartition(self.topic, p): offset for p, offset in offsets.items()}
         )
+        self._committed.update(offsets)
 
     def pause(self) -> None:
         self.consumer.pause(*self.consumer.assignment())
 
     def resume(self) -> None:
         self.consumer.resume(*self.consumer.assignment())
+
+    def lag(self) -> dict[int, int]:
+        """The partition's end (as of the last fetch) less the group's position."""
+        if self._consumer is None:
+            return {}
+        lag = {}
+        for tp in self._consumer.assignment():
+            end, position = self._consumer.highwater(tp), self._committed.get(tp.partition)
+            if end is not None and position is not None:
+                lag[tp.partition] = max(0, end - position)
+        return lag

@@ -97,3 +97,6 @@ class MemorySource:
 
     def resume(self) -> None:
         self._paused = False
+
+    def lag(self) -> dict[int, int]:
+        return {0: len(self.log)}  # entries are kept until committed

@@ -35,3 +35,7 @@ class Source(Protocol):
         """Stop fetching (and keep the group membership alive) while the store is down."""
 
     def resume(self) -> None: ...
+
+    def lag(self) -> dict[int, int]:
+        """Per owned partition, the messages not yet committed, as far as this member
+        knows (an operator's measure of how far behind the pipeline is)."""

@@ -55,6 +55,27 @@ def test_the_collector_is_published_and_drains_before_it_is_killed():
     assert collector["stop_grace_period"] == "40s"
 
 
+def test_the_pipeline_serves_its_health_and_metrics_and_both_roles_are_scraped():
+    pipeline = SERVICES["pipeline"]
+    port = pipeline["environment"]["RUM_PIPELINE_PORT"]
+    assert pipeline["environment"]["RUM_HOST"] == "0.0.0.0"
+    assert f"localhost:{port}/healthz" in pipeline["healthcheck"]["test"][1]
+    prometheus = SERVICES["prometheus"]
+    assert prometheus["image"].startswith("prom/prometheus:")
+    config_mount = "./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro"
+    assert config_mount in prometheus["volumes"]
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    scraped = {
+        (sd["names"][0], str(sd["port"]))
+        for job in config["scrape_configs"]
+        for sd in job["dns_sd_configs"]
+    }
+    assert scraped == {
+        ("collector", SERVICES["collector"]["environment"]["RUM_PORT"]),
+        ("pipeline", port),
+    }
+
+
 def test_the_mounted_site_registry_parses():
     sites = SiteFile(str(ROOT / "deploy" / "sites.toml"), "http://unused").current
     assert sites.get("demo") is not None and sites.get("example") is not None

@@ -4,11 +4,25 @@ demo page, and its dashboard, signed in with the token the command printed, show
 
 import re
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.support import SNIPPET_RUNNING, api, chromium, running, screenshot, sign_in, wait_until
 
 
 def views(url: str, token: str, metric: str) -> list[dict]:
     return api(url, "percentiles", token, site="demo", metric=metric)["series"]
+
+
+def accepted_and_written(url: str) -> tuple[float, float]:
+    """Beacons the collector accepted and records the pipeline wrote, as one /metrics
+    (the process's both roles) reports them."""
+    samples = {
+        s.name: s.value
+        for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text)
+        for s in family.samples
+    }
+    return samples["rum_beacons_accepted_total"], samples["rum_pipeline_rows_written_total"]
 
 
 def test_the_run_command_serves_the_demo_and_the_dashboard_shows_it(tmp_path):
@@ -45,6 +59,12 @@ def test_the_run_command_serves_the_demo_and_the_dashboard_shows_it(tmp_path):
                 message="three demo page views",
             )
             assert all(point["p50"] > 0 for point in series)
+            accepted, written = wait_until(
+                lambda: (counts := accepted_and_written(rum.url))[0] == counts[1] and counts,
+                10,
+                message="every accepted beacon written",
+            )
+            assert accepted == written >= 3
             assert sum(p["views"] for p in views(rum.url, token, "ttfb")) == 3
 
             page.goto(f"{rum.url}/dashboard?site=demo&range=1h")

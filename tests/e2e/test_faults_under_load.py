@@ -18,6 +18,7 @@ import httpx
 from tests.support import (
     BROKER_PID,
     ROOT,
+    free_port,
     group_progress,
     make_beacon,
     query_chdb,
@@ -44,6 +45,7 @@ def stack_env(kafka: str, topic: str, tmp_path: Path) -> dict[str, str]:
         "RUM_BATCH_ROWS": "500",
         "RUM_BATCH_WAIT_MS": "300",
         "RUM_LOG_FORMAT": "text",
+        "RUM_PIPELINE_PORT": str(free_port()),
     }
 
 

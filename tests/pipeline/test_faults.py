@@ -10,12 +10,23 @@ import sys
 import time
 import uuid
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 from pipeline.batching import Limits
 from pipeline.consumer import Pipeline
 from pipeline.dead_letters import LoggedDeadLetters
 from pipeline.kafka_source import KafkaSource
 from pipeline.sink import ClickHouseSink
-from tests.support import group_progress, produce, query_chdb, records_for, spawned, wait_until
+from tests.support import (
+    free_port,
+    group_progress,
+    produce,
+    query_chdb,
+    records_for,
+    spawned,
+    wait_until,
+)
 
 RUM = ".venv/bin/rum"
 
@@ -30,7 +41,20 @@ def pipeline_env(kafka: str, topic: str, group: str, store) -> dict[str, str]:
         "RUM_BATCH_ROWS": "100",
         "RUM_BATCH_WAIT_MS": "200",
         "RUM_LOG_FORMAT": "text",
+        "RUM_PIPELINE_PORT": str(free_port()),
     }
+
+
+def status(env: dict[str, str], path: str) -> httpx.Response:
+    """GET a path of the pipeline's status server (RUM_PIPELINE_PORT)."""
+    return httpx.get(f"http://127.0.0.1:{env['RUM_PIPELINE_PORT']}{path}", timeout=5)
+
+
+def metric(env: dict[str, str], name: str) -> float:
+    """The value of an unlabelled sample (or the sum of a labelled family's) scraped
+    from the pipeline's /metrics."""
+    families = text_string_to_metric_families(status(env, "/metrics").text)
+    return sum(s.value for f in families for s in f.samples if s.name == name)
 
 
 def migrate(env: dict[str, str], log) -> None:
@@ -51,7 +75,7 @@ def stored_counts(store, site: str) -> tuple[int, int]:
     return int(raw["n"]), int(rollup["n"])
 
 
-def test_a_store_locked_by_another_process_is_waited_for_and_nothing_committed_meanwhile(
+def test_a_store_locked_by_another_process_is_waited_for_reported_and_nothing_committed(
     kafka, topic, tmp_path, site
 ):
     store, group, log = tmp_path / "ch", f"g-{uuid.uuid4().hex[:6]}", tmp_path / "run.log"
@@ -75,9 +99,21 @@ def test_a_store_locked_by_another_process_is_waited_for_and_nothing_committed_m
             time.sleep(max(0, outage_ends - time.monotonic()))
             assert pipeline.poll() is None, "the pipeline gave up"
             assert asyncio.run(group_progress(kafka, topic, group))[0] == 0  # nothing committed
+            # Operators see it: alive, not ready, the store unavailable, nothing written.
+            assert status(env, "/healthz").status_code == 200
+            unready = status(env, "/readyz")
+            assert unready.status_code == 503 and unready.json()["store"] == "unavailable"
+            assert metric(env, "rum_pipeline_store_unavailable") == 1
+            assert metric(env, "rum_pipeline_store_retries_total") >= 1
+            assert metric(env, "rum_pipeline_rows_written_total") == 0
             holder_process.send_signal(signal.SIGTERM)
             holder_process.wait(30)
             wait_until(lambda: all_committed(kafka, topic, group), 60, message="commits")
+            ready = status(env, "/readyz")
+            assert ready.status_code == 200 and ready.json()["store"] == "ok"
+            assert metric(env, "rum_pipeline_store_unavailable") == 0
+            assert metric(env, "rum_pipeline_rows_written_total") == 1000
+            assert metric(env, "rum_pipeline_lag_messages") == 0
             pipeline.send_signal(signal.SIGTERM)
             assert pipeline.wait(60) == 0
     assert stored_counts(store, site) == (1000, 1000)

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from pipeline.memory_log import LogFull, MemoryLog
+from pipeline.memory_log import LogFull, MemoryLog, MemorySource
 
 
 def test_entries_are_read_in_order_and_freed_on_commit():
@@ -36,3 +36,15 @@ async def test_a_reader_waits_for_the_next_append():
     await log.wait(timeout_s=5)
     assert [m.value for m in log.read(10)] == [b"x"]
     await task
+
+
+async def test_its_lag_is_what_is_appended_and_not_yet_committed():
+    log = MemoryLog(capacity=10)
+    source = MemorySource(log)
+    for value in (b"a", b"b", b"c"):
+        log.append(value)
+    assert source.lag() == {0: 3}
+    read = await source.poll(0.1, 10)
+    assert source.lag() == {0: 3}  # read is not done
+    await source.commit({0: read[1].offset + 1})
+    assert source.lag() == {0: 1}

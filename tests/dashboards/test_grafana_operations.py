@@ -1,0 +1,71 @@
+"""The "RUM operations" Grafana dashboard reads Prometheus. No Prometheus runs here, so
+each of its queries is checked against what the real processes expose: every metric
+it names, and every label it groups or names series by, is in a scrape of a collector
+that took beacons and of a pipeline that wrote and dead-lettered some."""
+
+import json
+import re
+from collections import defaultdict
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.testclient import TestClient
+
+from beacon.pipeline_status import pipeline_status_app
+from beacon.runtime import pipeline_service
+from beacon.settings import Settings
+from pipeline.memory_log import MemoryLog
+from tests.beacon.test_app import app_with, post
+from tests.support import ROOT, make_beacon
+
+GRAFANA = ROOT / "dashboards" / "grafana"
+DASHBOARD = json.loads((GRAFANA / "dashboards" / "rum-operations.json").read_text())
+TARGETS = [
+    pytest.param(target, id=f"{panel['title']} {target['refId']}")
+    for panel in DASHBOARD["panels"]
+    for target in panel["targets"]
+]
+
+
+@pytest.fixture(scope="module")
+def exposed(tmp_path_factory, store) -> dict[str, set[str]]:
+    """{sample name: its label names} over both roles' /metrics."""
+    collector, _ = app_with(tmp_path_factory.mktemp("collector"))
+    with collector:
+        post(collector, json.dumps(make_beacon("shop")))
+        post(collector, "{not json")
+        texts = [collector.get("/metrics").text]
+    service = pipeline_service(Settings(), store, MemoryLog(10))
+    service.pipeline.stats.dead_letters["invalid_record"] += 1
+    texts.append(TestClient(pipeline_status_app(service)).get("/metrics").text)
+    labels: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                labels[sample.name] |= set(sample.labels)
+    return labels
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_each_query_names_metrics_and_labels_the_processes_expose(target, exposed):
+    expr = target["expr"]
+    names = re.findall(r"\brum_\w+", expr)
+    assert names, expr
+    for name in names:
+        assert name in exposed, f"{name} is not exposed"
+    wanted = set(re.findall(r"\{\{(\w+)\}\}", target["legendFormat"]))
+    for group in re.findall(r"by \(([^)]*)\)", expr):
+        wanted |= {label.strip() for label in group.split(",")}
+    have = set().union(*(exposed[name] for name in names))
+    assert wanted <= have, f"{wanted - have} not among the labels of {names}"
+
+
+def test_every_panel_reads_the_provisioned_prometheus():
+    (source,) = yaml.safe_load((GRAFANA / "provisioning/datasources/prometheus.yml").read_text())[
+        "datasources"
+    ]
+    assert source["type"] == "prometheus" and source["url"] == "http://prometheus:9090"
+    for panel in DASHBOARD["panels"]:
+        assert panel["datasource"] == {"type": "prometheus", "uid": source["uid"]}
+        assert all(t["datasource"]["uid"] == source["uid"] for t in panel["targets"])
