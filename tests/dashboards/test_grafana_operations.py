@@ -1,7 +1,7 @@
-"""The "RUM operations" Grafana dashboard reads Prometheus. No Prometheus runs here, so
-each of its queries is checked against what the real processes expose: every metric
-it names, and every label it groups or names series by, is in a scrape of a collector
-that took beacons and of a pipeline that wrote and dead-lettered some."""
+"""The "RUM operations" Grafana dashboard and the alerting rules read Prometheus. No
+Prometheus runs here, so each of their queries is checked against what the real
+processes expose: every metric it names, and every label it selects, groups or names
+series by, is in a scrape of a collector that took beacons and of a pipeline."""
 
 import json
 import re
@@ -21,10 +21,20 @@ from tests.support import ROOT, make_beacon
 
 GRAFANA = ROOT / "dashboards" / "grafana"
 DASHBOARD = json.loads((GRAFANA / "dashboards" / "rum-operations.json").read_text())
-TARGETS = [
-    pytest.param(target, id=f"{panel['title']} {target['refId']}")
-    for panel in DASHBOARD["panels"]
-    for target in panel["targets"]
+RULES = yaml.safe_load((ROOT / "deploy" / "alerts.yml").read_text())
+QUERIES = [
+    *(
+        pytest.param(
+            target["expr"], target["legendFormat"], id=f"{panel['title']} {target['refId']}"
+        )
+        for panel in DASHBOARD["panels"]
+        for target in panel["targets"]
+    ),
+    *(
+        pytest.param(rule["expr"], rule["annotations"]["summary"], id=rule["alert"])
+        for group in RULES["groups"]
+        for rule in group["rules"]
+    ),
 ]
 
 
@@ -47,18 +57,32 @@ def exposed(tmp_path_factory, store) -> dict[str, set[str]]:
     return labels
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_each_query_names_metrics_and_labels_the_processes_expose(target, exposed):
-    expr = target["expr"]
+@pytest.mark.parametrize(("expr", "legend"), QUERIES)
+def test_each_query_names_metrics_and_labels_the_processes_expose(expr, legend, exposed):
     names = re.findall(r"\brum_\w+", expr)
     assert names, expr
     for name in names:
         assert name in exposed, f"{name} is not exposed"
-    wanted = set(re.findall(r"\{\{(\w+)\}\}", target["legendFormat"]))
+    wanted = set(re.findall(r"\{\{ *\$?(?:labels\.)?(\w+) *\}\}", legend))
+    wanted |= set(re.findall(r"(\w+) *(?:=~|!~|!=|=)\s*\"", expr))  # {reason="…"}
     for group in re.findall(r"by \(([^)]*)\)", expr):
         wanted |= {label.strip() for label in group.split(",")}
     have = set().union(*(exposed[name] for name in names))
     assert wanted <= have, f"{wanted - have} not among the labels of {names}"
+
+
+def test_prometheus_loads_the_rules_that_compose_mounts():
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    mounts = compose["services"]["prometheus"]["volumes"]
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    assert "./deploy/alerts.yml:/etc/prometheus/alerts.yml:ro" in mounts
+    for group in RULES["groups"]:
+        for rule in group["rules"]:
+            assert rule["alert"].startswith("Rum") and rule["labels"]["severity"] in (
+                "page",
+                "ticket",
+            )
 
 
 def test_every_panel_reads_the_provisioned_prometheus():
