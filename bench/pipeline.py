@@ -62,7 +62,9 @@ async def raw_consume(kafka: str, topic: str, expected: int) -> float:
 def raw_insert(client, lines: list[bytes]) -> float:
     """The same rows, decoded and renamed to their own site beforehand (not timed),
     written by the sink in batches of 10,000."""
-    records = [r.model_copy(update={"site": "raw-insert"}) for line in lines for r in decode(line)]
+    records = [
+        r.model_copy(update={"site": "raw-insert"}) for line in lines for r in decode(line).records
+    ]
     chunks = [records[start : start + 10_000] for start in range(0, len(records), 10_000)]
     sink = ClickHouseSink(client)
     started = time.perf_counter()

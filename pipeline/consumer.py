@@ -194,14 +194,17 @@ class Pipeline:
     def _add(self, message: Message, now: float) -> list[Batch]:
         size = len(message.value or b"")
         try:
-            records = decode(message.value)
+            decoded = decode(message.value)
         except Poison as poison:
             return self.batcher.add(
                 message.partition, message.offset, size, now, poison=(message.value, poison.reason)
             )
         origin = (message.partition, message.offset)
-        fresh = [record for record in records if not self._duplicate(record, origin)]
-        return self.batcher.add(message.partition, message.offset, size, now, records=fresh)
+        fresh = [record for record in decoded.records if not self._duplicate(record, origin)]
+        rejected = (decoded.rejected, decoded.reason) if decoded.rejected else None
+        return self.batcher.add(
+            message.partition, message.offset, size, now, records=fresh, poison=rejected
+        )
 
     def _duplicate(self, record: Record, origin: tuple[int, int]) -> bool:
         """A page view already consumed from another offset (re-reading the same

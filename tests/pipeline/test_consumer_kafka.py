@@ -47,6 +47,29 @@ async def wait_for_rows(store, site: str, expected: int, timeout: float = 30) ->
         await asyncio.sleep(0.2)
 
 
+async def run_until_stored(kafka, topic, group, store, site: str, rows: int) -> Pipeline:
+    """A pipeline with a real dead-letter topic, run until `rows` page views are stored."""
+    dead_letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
+    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), dead_letters)
+    task = asyncio.create_task(pipeline.run())
+    await wait_for_rows(store, site, rows)
+    pipeline.stop()
+    await task
+    return pipeline
+
+
+async def dead_lettered(kafka: str, dlq_topic: str) -> list:
+    """The messages in the dead-letter topic (what one fetch brings)."""
+    dlq = AIOKafkaConsumer(
+        dlq_topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None
+    )
+    await dlq.start()
+    try:
+        return [m for batch in (await dlq.getmany(timeout_ms=10_000)).values() for m in batch]
+    finally:
+        await dlq.stop()
+
+
 def new_pipeline(kafka, topic, group, sink, dead_letters=None) -> Pipeline:
     return Pipeline(
         KafkaSource(kafka, topic, group), sink, dead_letters or LoggedDeadLetters(), FAST
@@ -159,22 +182,9 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     group = f"g-{uuid.uuid4().hex[:6]}"
     good = records_for(site, 2)
     await produce(kafka, topic, site, [good[0], b"{not json", good[1]])
+    pipeline = await run_until_stored(kafka, topic, group, store, site, 2)
 
-    dead_letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
-    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), dead_letters)
-    task = asyncio.create_task(pipeline.run())
-    await wait_for_rows(store, site, 2)
-    pipeline.stop()
-    await task
-
-    dlq = AIOKafkaConsumer(
-        f"{topic}.dlq", bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None
-    )
-    await dlq.start()
-    try:
-        (message,) = [m for batch in (await dlq.getmany(timeout_ms=10_000)).values() for m in batch]
-    finally:
-        await dlq.stop()
+    (message,) = await dead_lettered(kafka, f"{topic}.dlq")
     headers = dict(message.headers)
     assert message.value == b"{not json"
     assert headers["reason"].decode().startswith("invalid_record")
@@ -182,6 +192,25 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     assert pipeline.stats.poison == 1
     partition = int(headers["source"].decode().split("/")[1])
     assert (await committed(kafka, topic, group))[partition] == 3
+
+
+async def test_a_bad_line_in_a_packed_message_is_dead_lettered_alone(kafka, topic, store, site):
+    """The collector packs many beacons into one message: a line the pipeline cannot
+    store goes to the dead letters by itself, and the lines beside it are stored."""
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    good = records_for(site, 4)
+    packed = b"\n".join([good[0], good[1], b"{not json", good[2], good[3]])
+    await produce(kafka, topic, site, [packed])
+    await run_until_stored(kafka, topic, group, store, site, 4)
+
+    (message,) = await dead_lettered(kafka, f"{topic}.dlq")
+    headers = dict(message.headers)
+    assert message.value == b"{not json"
+    assert headers["reason"].decode().endswith("(1 of 5 lines)")
+    partition = int(headers["source"].decode().split("/")[1])
+    assert headers["source"].decode() == f"{topic}/{partition}/0"
+    assert count_rows(store, site) == 4 == rollup_views(store, site)
+    assert (await committed(kafka, topic, group))[partition] == 1
 
 
 async def test_a_page_view_the_producer_sent_twice_is_stored_once(kafka, topic, store, site):

@@ -33,7 +33,7 @@ def test_the_pipelines_young_generation_outgrows_two_of_its_largest_batches():
     gc.disable()
     try:
         start = gc.get_count()[0]
-        records = [decode(v) for v in values]
+        records = [decode(v).records for v in values]
         per_record = (gc.get_count()[0] - start) / len(records)
     finally:
         gc.enable()

@@ -101,7 +101,7 @@ def test_the_hourly_site_rollup_is_rebuilt_with_small_granules_keeping_its_rows(
         return create.split("index_granularity = ")[1].split(",")[0].split("\n")[0]
 
     def store_views(count: int, first: int) -> None:
-        records = [r for value in records_for(site, count) for r in decode(value)]
+        records = [r for value in records_for(site, count) for r in decode(value).records]
         batch = Batch(0, first, first + count - 1, 0, records=records)
         ClickHouseSink(store).write(f"granules-{site}", batch)
 
