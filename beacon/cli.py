@@ -18,7 +18,7 @@ from beacon.pipeline_status import StatusServer, pipeline_status_app
 from beacon.runtime import (
     MEMORY,
     check_transport,
-    kafka_bootstrap,
+    kafka_connection,
     kafka_publisher,
     pipeline_service,
     publisher_and_pipeline,
@@ -57,10 +57,10 @@ def setup(settings: Settings) -> None:
     applied = migrate_up(store)
     log.info("migrations applied: %s", applied or "none (up to date)")
     apply_retention(store, settings.raw_ttl_days, settings.rollup_ttl_days)
-    bootstrap = kafka_bootstrap(settings.transport)
-    if bootstrap:
+    kafka = kafka_connection(settings)
+    if kafka:
         topics = {settings.topic: settings.partitions, settings.dead_letter_topic: 1}
-        created = asyncio.run(ensure_topics(bootstrap, topics))
+        created = asyncio.run(ensure_topics(kafka, topics))
         log.info("topics created: %s", created or "none (all exist)")
 
 
@@ -159,7 +159,11 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings.from_env()
     configure_logging(settings.log_format)
-    check_transport(settings.transport)
+    try:
+        check_transport(settings.transport)
+        kafka_connection(settings)  # its TLS and SASL settings are checked here, at start
+    except ValueError as error:
+        parser.error(str(error))
     if args.command in ("collector", "pipeline") and settings.transport == MEMORY:
         parser.error(
             f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; "

@@ -13,6 +13,7 @@ from beacon.settings import Settings
 from pipeline.batching import Limits
 from pipeline.consumer import Pipeline
 from pipeline.dead_letters import DeadLetters, KafkaDeadLetters, LoggedDeadLetters
+from pipeline.kafka_connection import KafkaConnection
 from pipeline.kafka_source import KafkaSource
 from pipeline.memory_log import MemoryLog, MemorySource
 from pipeline.metrics import PipelineMetrics
@@ -30,6 +31,21 @@ def kafka_bootstrap(transport: str) -> str | None:
     return transport.removeprefix(KAFKA) if transport.startswith(KAFKA) else None
 
 
+def kafka_connection(settings: Settings) -> KafkaConnection | None:
+    """The Kafka cluster of a kafka:// transport, with its TLS and SASL settings."""
+    bootstrap = kafka_bootstrap(settings.transport)
+    if bootstrap is None:
+        return None
+    return KafkaConnection(
+        bootstrap,
+        settings.kafka_security_protocol,
+        settings.kafka_sasl_mechanism,
+        settings.kafka_username,
+        settings.kafka_password,
+        settings.kafka_ca_file,
+    )
+
+
 def check_transport(transport: str) -> None:
     if transport != MEMORY and not kafka_bootstrap(transport):
         raise ValueError(f"unsupported transport {transport!r}: use memory:// or kafka://host:9092")
@@ -40,10 +56,10 @@ def limits(settings: Settings) -> Limits:
 
 
 def kafka_publisher(settings: Settings) -> KafkaPublisher:
-    bootstrap = kafka_bootstrap(settings.transport)
-    assert bootstrap
+    kafka = kafka_connection(settings)
+    assert kafka
     # The app factory connects on_delivered to its produce-latency histogram.
-    return KafkaPublisher(bootstrap, settings.topic, settings.buffer_size)
+    return KafkaPublisher(kafka, settings.topic, settings.buffer_size)
 
 
 class PipelineService:
@@ -107,10 +123,10 @@ def pipeline_service(
     if memory_log is not None:
         source, dead_letters = MemorySource(memory_log), LoggedDeadLetters()
     else:
-        bootstrap = kafka_bootstrap(settings.transport)
-        assert bootstrap
-        source = KafkaSource(bootstrap, settings.topic, settings.consumer_group)
-        dead_letters = KafkaDeadLetters(bootstrap, settings.topic, settings.dead_letter_topic)
+        kafka = kafka_connection(settings)
+        assert kafka
+        source = KafkaSource(kafka, settings.topic, settings.consumer_group)
+        dead_letters = KafkaDeadLetters(kafka, settings.topic, settings.dead_letter_topic)
     pipeline = Pipeline(source, ClickHouseSink(store), dead_letters, limits(settings))
     return PipelineService(pipeline, drain=memory_log is not None)
 

@@ -5,6 +5,8 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
+from pipeline.kafka_connection import KafkaConnection, connection
+
 log = logging.getLogger("rum.pipeline")
 
 
@@ -16,15 +18,15 @@ class DeadLetters(Protocol):
 
 
 class KafkaDeadLetters:
-    def __init__(self, bootstrap_servers: str, source_topic: str, topic: str) -> None:
-        self._bootstrap = bootstrap_servers
+    def __init__(self, kafka: str | KafkaConnection, source_topic: str, topic: str) -> None:
+        self._kafka = connection(kafka)
         self._source_topic = source_topic
         self.topic = topic
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True
+            **self._kafka.client_options(), acks="all", enable_idempotence=True
         )
         await self._producer.start()
 

@@ -2,6 +2,7 @@
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from pipeline.kafka_connection import KafkaConnection, connection
 from pipeline.source import Message, PartitionsChanged
 
 
@@ -23,9 +24,9 @@ class KafkaSource:
     most about 25 MB of them (some 23,000 beacons), whatever backlog the broker holds.
     At 5,000 records a poll after an outage could have been a gigabyte of beacons."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, group: str) -> None:
+    def __init__(self, kafka: str | KafkaConnection, topic: str, group: str) -> None:
         self.topic = topic
-        self._bootstrap = bootstrap_servers
+        self._kafka = connection(kafka)
         self._group = group
         self._consumer: AIOKafkaConsumer | None = None
         self._committed: dict[int, int] = {}
@@ -41,7 +42,7 @@ class KafkaSource:
     async def start(self, on_assigned: PartitionsChanged, on_revoked: PartitionsChanged) -> None:
         # aiokafka clients bind to the running loop, so they are made here, not in __init__.
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+            **self._kafka.client_options(),
             group_id=self._group,
             client_id=f"{self._group}-consumer",
             enable_auto_commit=False,

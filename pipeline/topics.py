@@ -2,14 +2,16 @@
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from pipeline.kafka_connection import KafkaConnection, connection
+
 TOPIC_ALREADY_EXISTS = 36
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: dict[str, int], replication: int = 1
+    kafka: str | KafkaConnection, topics: dict[str, int], replication: int = 1
 ) -> list[str]:
     """Create missing topics (name → partitions); returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="rum-migrate")
+    admin = AIOKafkaAdminClient(**connection(kafka).client_options(), client_id="rum-migrate")
     await admin.start()
     try:
         response = await admin.create_topics(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A single-node Apache Kafka (KRaft) on 127.0.0.1:9092, from Maven Central jars.
+# A single-node Apache Kafka (KRaft) on 127.0.0.1:9092, from Maven Central jars; also on
+# 127.0.0.1:9094 with TLS and SASL/PLAIN (its CA certificate: $run/tls/ca.pem).
 #   scripts/kafka.sh start   fetch jars (cached), format a fresh log dir, start, wait until it answers
 #   scripts/kafka.sh resume  start again on the existing log dir (after a crash: the fault tests)
 #   scripts/kafka.sh stop    stop the broker started by `start` (by PID)
@@ -21,6 +22,18 @@ fetch_jars() {
 
 port_open() { (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; }
 
+# A self-signed certificate for 127.0.0.1 (its own CA, so clients trust ca.pem).
+make_certificate() {
+  local tls=$run/tls
+  [ -f "$tls/broker.p12" ] && return
+  mkdir -p "$tls"
+  keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=127.0.0.1" -ext "SAN=IP:127.0.0.1,DNS:localhost" -ext "BC=ca:true" \
+      -keystore "$tls/broker.p12" -storetype PKCS12 -storepass rum-test -keypass rum-test >/dev/null 2>&1
+  keytool -exportcert -rfc -alias broker -keystore "$tls/broker.p12" -storepass rum-test \
+      -file "$tls/ca.pem" >/dev/null 2>&1
+}
+
 start() {
   local fresh=${1:-fresh}
   command -v java >/dev/null || { echo "kafka.sh: java is required (Java 17+)" >&2; exit 1; }
@@ -31,8 +44,12 @@ start() {
   fetch_jars
   if [ "$fresh" = fresh ]; then rm -rf "$run"; fi
   mkdir -p "$run/data"
+  make_certificate
   sed "s#^log.dirs=.*##" "$here/kafka/server.properties" > "$run/server.properties"
-  echo "log.dirs=$run/data" >> "$run/server.properties"
+  { echo "log.dirs=$run/data"
+    echo "ssl.keystore.location=$run/tls/broker.p12"
+    echo "ssl.keystore.password=rum-test"
+    echo "ssl.key.password=rum-test"; } >> "$run/server.properties"
   local java=(java -Xms256m -Xmx512m -XX:+UseG1GC -Dkafka.logs.dir="$run"
               -Dlog4j2.configurationFile="$here/kafka/log4j2.yaml" -cp "$libs/*")
   if [ ! -f "$run/data/meta.properties" ]; then  # a resumed broker keeps its cluster id

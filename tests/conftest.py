@@ -6,9 +6,11 @@ import uuid
 
 import pytest
 
+from pipeline.kafka_connection import KafkaConnection
 from pipeline.migrate import migrate_up
 from pipeline.store import open_store
 from pipeline.topics import ensure_topics
+from tests.support import BROKER_CA
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +20,14 @@ def kafka() -> str:
     if not bootstrap:
         pytest.fail("RUM_KAFKA is not set: run the suite with scripts/test.sh, which starts Kafka")
     return bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka_tls(kafka: str) -> KafkaConnection:
+    """The same broker's TLS listener with SASL/PLAIN, as managed clusters are reached."""
+    return KafkaConnection(
+        "127.0.0.1:9094", "SASL_SSL", "PLAIN", "rum", "rum-secret", str(BROKER_CA)
+    )
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
 
 
 BROKER_PID = Path(os.environ.get("RUM_CACHE", ROOT / ".cache")) / "kafka" / "run" / "kafka.pid"
+BROKER_CA = BROKER_PID.parent / "tls" / "ca.pem"
+"""The certificate of the broker's TLS listener (127.0.0.1:9094, scripts/kafka.sh)."""
 """Where scripts/kafka.sh keeps the PID of the broker it started."""
 ARTIFACTS = ROOT / "test-artifacts"
 """Screenshots and other things a person should look at after a run."""
@@ -177,6 +179,19 @@ async def group_progress(kafka: str, topic: str, group: str) -> tuple[int, int]:
         return sum(committed), sum(ends.values())
     finally:
         await consumer.stop()
+
+
+def pipeline_status(env: dict[str, str], path: str) -> httpx.Response:
+    """GET a path of a `rum pipeline` process's status server (RUM_PIPELINE_PORT)."""
+    return httpx.get(f"http://127.0.0.1:{env['RUM_PIPELINE_PORT']}{path}", timeout=5)
+
+
+def pipeline_metric(env: dict[str, str], name: str) -> float:
+    """A sample's value (a labelled family's summed) scraped from a `rum pipeline`."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = text_string_to_metric_families(pipeline_status(env, "/metrics").text)
+    return sum(s.value for f in families for s in f.samples if s.name == name)
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):

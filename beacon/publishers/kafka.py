@@ -18,6 +18,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaProducer
 
 from beacon.publishers import Backpressure
+from pipeline.kafka_connection import KafkaConnection, connection
 
 log = logging.getLogger("rum.collector")
 
@@ -50,7 +51,7 @@ def pack(items: list[Item]) -> list[tuple[bytes, bytes, list[Item]]]:
 class KafkaPublisher:
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: str | KafkaConnection,
         topic: str,
         capacity: int,
         drain_timeout_s: float = 30.0,
@@ -61,7 +62,7 @@ class KafkaPublisher:
         """Called with the age in seconds of the oldest beacon of each acknowledged record."""
         self.capacity = capacity
         self.drain_timeout_s = drain_timeout_s
-        self._bootstrap = bootstrap_servers
+        self._kafka = connection(kafka)
         self._buffer: deque[Item] = deque()
         self._arrived = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
@@ -71,7 +72,7 @@ class KafkaPublisher:
 
     def _new_producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
+            **self._kafka.client_options(),
             client_id="rum-collector",
             acks="all",
             enable_idempotence=True,

@@ -10,9 +10,6 @@ import sys
 import time
 import uuid
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
 from pipeline.batching import Limits
 from pipeline.consumer import Pipeline
 from pipeline.dead_letters import LoggedDeadLetters
@@ -21,6 +18,8 @@ from pipeline.sink import ClickHouseSink
 from tests.support import (
     free_port,
     group_progress,
+    pipeline_metric,
+    pipeline_status,
     produce,
     query_chdb,
     records_for,
@@ -43,18 +42,6 @@ def pipeline_env(kafka: str, topic: str, group: str, store) -> dict[str, str]:
         "RUM_LOG_FORMAT": "text",
         "RUM_PIPELINE_PORT": str(free_port()),
     }
-
-
-def status(env: dict[str, str], path: str) -> httpx.Response:
-    """GET a path of the pipeline's status server (RUM_PIPELINE_PORT)."""
-    return httpx.get(f"http://127.0.0.1:{env['RUM_PIPELINE_PORT']}{path}", timeout=5)
-
-
-def metric(env: dict[str, str], name: str) -> float:
-    """The value of an unlabelled sample (or the sum of a labelled family's) scraped
-    from the pipeline's /metrics."""
-    families = text_string_to_metric_families(status(env, "/metrics").text)
-    return sum(s.value for f in families for s in f.samples if s.name == name)
 
 
 def migrate(env: dict[str, str], log) -> None:
@@ -100,20 +87,20 @@ def test_a_store_locked_by_another_process_is_waited_for_reported_and_nothing_co
             assert pipeline.poll() is None, "the pipeline gave up"
             assert asyncio.run(group_progress(kafka, topic, group))[0] == 0  # nothing committed
             # Operators see it: alive, not ready, the store unavailable, nothing written.
-            assert status(env, "/healthz").status_code == 200
-            unready = status(env, "/readyz")
+            assert pipeline_status(env, "/healthz").status_code == 200
+            unready = pipeline_status(env, "/readyz")
             assert unready.status_code == 503 and unready.json()["store"] == "unavailable"
-            assert metric(env, "rum_pipeline_store_unavailable") == 1
-            assert metric(env, "rum_pipeline_store_retries_total") >= 1
-            assert metric(env, "rum_pipeline_rows_written_total") == 0
+            assert pipeline_metric(env, "rum_pipeline_store_unavailable") == 1
+            assert pipeline_metric(env, "rum_pipeline_store_retries_total") >= 1
+            assert pipeline_metric(env, "rum_pipeline_rows_written_total") == 0
             holder_process.send_signal(signal.SIGTERM)
             holder_process.wait(30)
             wait_until(lambda: all_committed(kafka, topic, group), 60, message="commits")
-            ready = status(env, "/readyz")
+            ready = pipeline_status(env, "/readyz")
             assert ready.status_code == 200 and ready.json()["store"] == "ok"
-            assert metric(env, "rum_pipeline_store_unavailable") == 0
-            assert metric(env, "rum_pipeline_rows_written_total") == 1000
-            assert metric(env, "rum_pipeline_lag_messages") == 0
+            assert pipeline_metric(env, "rum_pipeline_store_unavailable") == 0
+            assert pipeline_metric(env, "rum_pipeline_rows_written_total") == 1000
+            assert pipeline_metric(env, "rum_pipeline_lag_messages") == 0
             pipeline.send_signal(signal.SIGTERM)
             assert pipeline.wait(60) == 0
     assert stored_counts(store, site) == (1000, 1000)
