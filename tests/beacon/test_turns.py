@@ -1,4 +1,5 @@
 import asyncio
+import threading
 
 import pytest
 
@@ -60,3 +61,19 @@ async def test_the_running_loop_is_found_and_follows_a_new_loop():
 
     assert await asyncio.to_thread(on_another_loop)
     assert loops.get() is asyncio.get_running_loop()
+
+
+async def test_another_threads_loop_is_never_taken_for_this_ones():
+    """Asked from a thread while this loop is busy in a task (blocked here, so its
+    current task stays set), the answer is that thread's own loop."""
+    loops = RunningLoop()
+    loops.get()  # remembers this loop
+    answers: list[bool] = []
+
+    async def same() -> bool:
+        return loops.get() is asyncio.get_running_loop()
+
+    other = threading.Thread(target=lambda: answers.append(asyncio.run(same())))
+    other.start()
+    other.join()  # blocks this loop inside this task while the other thread asks
+    assert answers == [True]
