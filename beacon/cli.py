@@ -27,6 +27,7 @@ from beacon.settings import Settings
 from beacon.sites import SiteFile
 from pipeline.gc_thresholds import use_thresholds_for
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
+from pipeline.replay import replay, summarise
 from pipeline.sample_data import Shape, generate
 from pipeline.store import StoreInUse, open_store
 from pipeline.topics import ensure_topics
@@ -130,6 +131,25 @@ def cmd_migrate(settings: Settings, down: bool) -> None:
         setup(settings)
 
 
+def cmd_dead_letters(settings: Settings, replaying: bool) -> None:
+    kafka = kafka_connection(settings)
+    assert kafka
+    dead_letters, topic = settings.dead_letter_topic, settings.topic
+    if replaying:
+        group = f"{settings.consumer_group}.replay"
+        count = asyncio.run(replay(kafka, dead_letters, topic, group))
+        print(f"replayed {count} dead letters from {dead_letters} to {topic}")
+        return
+    summary = asyncio.run(summarise(kafka, dead_letters))
+    print(f"{summary.count} dead letters in {dead_letters}")
+    for reason, count in summary.by_reason.items():
+        print(f"  {count:>8}  {reason}")
+    if summary.newest:
+        print("newest:")
+    for letter in summary.newest:
+        print(f"  offset {letter.offset}  from {letter.source}  {letter.size} B  {letter.reason}")
+
+
 def cmd_sample_data(settings: Settings, site: str, views: int, hours: int) -> None:
     setup(settings)
     shape = Shape(site, views, datetime.now(UTC), hours, seed=secrets.randbelow(2**31))
@@ -149,6 +169,14 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("pipeline", help="the pipeline alone: Kafka → ClickHouse")
     migrate = commands.add_parser("migrate", help="apply schema migrations and create topics")
     migrate.add_argument("--down", action="store_true", help="revert the newest migration")
+    dead_letters = commands.add_parser(
+        "dead-letters", help="count the dead-letter topic's messages by reason, or replay them"
+    )
+    dead_letters.add_argument(
+        "--replay",
+        action="store_true",
+        help="send the dead letters not replayed before back to the beacon topic, once",
+    )
     sample = commands.add_parser(
         "sample-data", help="write generated page views, to try the dashboards without traffic"
     )
@@ -164,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         kafka_connection(settings)  # its TLS and SASL settings are checked here, at start
     except ValueError as error:
         parser.error(str(error))
-    if args.command in ("collector", "pipeline") and settings.transport == MEMORY:
+    if args.command in ("collector", "pipeline", "dead-letters") and settings.transport == MEMORY:
         parser.error(
             f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; "
             "`rum run` is the one-process mode"
@@ -187,5 +215,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> None:
             cmd_pipeline(settings)
         case "migrate":
             cmd_migrate(settings, args.down)
+        case "dead-letters":
+            cmd_dead_letters(settings, args.replay)
         case "sample-data":
             cmd_sample_data(settings, args.site, args.views, args.hours)

@@ -47,6 +47,7 @@ class KafkaSource:
             client_id=f"{self._group}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            isolation_level="read_committed",  # a dead-letter replay that died is aborted
             session_timeout_ms=10_000,
             heartbeat_interval_ms=2_000,
             max_poll_interval_ms=300_000,
