@@ -30,8 +30,9 @@ class KafkaSource:
         self._group = group
         self._consumer: AIOKafkaConsumer | None = None
         self._committed: dict[int, int] = {}
-        """Per partition, the group's position as this member last knew it: the first
-        offset it read there, then each offset it committed."""
+        """Per partition, the group's position as this member last knew it: its committed
+        offset when the partition was assigned (else the first offset read), then each
+        offset this member committed."""
 
     @property
     def consumer(self) -> AIOKafkaConsumer:
@@ -55,8 +56,13 @@ class KafkaSource:
         )
 
         async def assigned(partitions: set[int]) -> None:
-            for partition in partitions:  # another member may have moved them on
+            # Where the group stands (another member may have moved it on): the lag of a
+            # partition is known from its first fetch, even when nothing new arrives.
+            for partition in partitions:
                 self._committed.pop(partition, None)
+                offset = await self.consumer.committed(TopicPartition(self.topic, partition))
+                if offset is not None:
+                    self._committed[partition] = offset
             await on_assigned(partitions)
 
         self._consumer.subscribe([self.topic], listener=_Listener(assigned, on_revoked))

@@ -29,3 +29,33 @@ async def test_lag_is_what_a_partition_holds_beyond_the_last_commit(kafka, topic
         assert source.lag() == {partition: 0}
     finally:
         await source.stop()
+
+
+async def test_the_lag_of_a_partition_with_nothing_new_is_known_as_soon_as_it_is_fetched(
+    kafka, topic, site
+):
+    await produce(kafka, topic, site, records_for(site, 5))
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    first = KafkaSource(kafka, topic, group)
+    await first.start(nothing, nothing)
+    try:
+        messages = []
+        for _ in range(50):
+            messages += await first.poll(0.5, 100)
+            if len(messages) == 5:
+                break
+        partition = messages[0].partition
+        await first.commit({partition: messages[-1].offset + 1})
+    finally:
+        await first.stop()
+
+    later = KafkaSource(kafka, topic, group)  # the next member of the group
+    await later.start(nothing, nothing)
+    try:
+        for _ in range(10):
+            assert await later.poll(0.5, 100) == []  # nothing new to read
+            if partition in later.lag():
+                break
+        assert later.lag()[partition] == 0
+    finally:
+        await later.stop()
