@@ -10,17 +10,23 @@ async def nothing(partitions: set[int]) -> None:
     pass
 
 
+async def read(source: KafkaSource, count: int) -> list:
+    """Poll until `count` messages came (or give up after 25 s)."""
+    messages = []
+    for _ in range(50):
+        messages += await source.poll(0.5, 100)
+        if len(messages) >= count:
+            break
+    return messages
+
+
 async def test_lag_is_what_a_partition_holds_beyond_the_last_commit(kafka, topic, site):
     await produce(kafka, topic, site, records_for(site, 30))  # one key: one partition
     source = KafkaSource(kafka, topic, f"g-{uuid.uuid4().hex[:6]}")
     assert source.lag() == {}  # not started: nothing known, nothing raised
     await source.start(nothing, nothing)
     try:
-        messages = []
-        for _ in range(50):
-            messages += await source.poll(0.5, 100)
-            if len(messages) == 30:
-                break
+        messages = await read(source, 30)
         (partition,) = {message.partition for message in messages}
         assert source.lag() == {partition: 30}  # read, but nothing committed
         await source.commit({partition: messages[10].offset})
@@ -39,11 +45,7 @@ async def test_the_lag_of_a_partition_with_nothing_new_is_known_as_soon_as_it_is
     first = KafkaSource(kafka, topic, group)
     await first.start(nothing, nothing)
     try:
-        messages = []
-        for _ in range(50):
-            messages += await first.poll(0.5, 100)
-            if len(messages) == 5:
-                break
+        messages = await read(first, 5)
         partition = messages[0].partition
         await first.commit({partition: messages[-1].offset + 1})
     finally:
