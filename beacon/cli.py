@@ -14,7 +14,7 @@ from beacon.app import create_app
 from beacon.auth import dashboard_token
 from beacon.geo import CountryLookup
 from beacon.logs import configure_logging
-from beacon.pipeline_status import StatusServer, pipeline_status_app
+from beacon.pipeline_status import StatusPortUnavailable, StatusServer, pipeline_status_app
 from beacon.runtime import (
     MEMORY,
     check_transport,
@@ -109,11 +109,11 @@ async def _run_pipeline(settings: Settings) -> None:
         pipeline_status_app(service, settings.metrics_token), settings.host, settings.pipeline_port
     )
     await status.start()
-    await service.start()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, service.pipeline.stop)
     try:
+        await service.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, service.pipeline.stop)
         await service.wait()  # returns once a signal stopped the pipeline and it flushed
         await service.stop()
     finally:
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
         use_thresholds_for(args.command)  # long-running roles; see pipeline/gc_thresholds.py
     try:
         run_command(args, settings)
-    except StoreInUse as error:
+    except (StoreInUse, StatusPortUnavailable) as error:
         parser.exit(1, f"rum: {error}\n")
 
 

@@ -8,6 +8,7 @@ readiness for an orchestrator, and Prometheus metrics for a scraper.
 
 import asyncio
 import contextlib
+import socket
 
 import uvicorn
 from starlette.applications import Starlette
@@ -47,22 +48,33 @@ def pipeline_status_app(service: PipelineService, metrics_token: str = "") -> St
     )
 
 
+class StatusPortUnavailable(Exception):
+    pass
+
+
 class StatusServer:
     """A uvicorn server run as a task of the pipeline's own event loop. The pipeline
     handles the signals (it must flush before the process ends), so this server leaves
     them alone and is stopped last."""
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
-        )
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = _WithoutSignals(config)
+        self._address = (host, port)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Listening on return; a port that cannot be bound ends the process (uvicorn
-        exits), before the pipeline has consumed anything."""
-        self._task = asyncio.create_task(self._server.serve(), name="status-server")
+        """Listening on return, or StatusPortUnavailable (bound here: uvicorn would end
+        the process on a port in use), before the pipeline has consumed anything."""
+        host, port = self._address
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            listening = socket.create_server(self._address, family=family)
+        except OSError as error:
+            raise StatusPortUnavailable(
+                f"cannot serve the pipeline's status on {host}:{port}: {error.strerror}"
+            ) from None
+        self._task = asyncio.create_task(self._server.serve([listening]), name="status-server")
         while not self._server.started:
             if self._task.done():
                 self._task.result()
