@@ -1,6 +1,6 @@
 """The collector's Prometheus metrics, in a registry of its own (one per app)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -52,7 +52,9 @@ class CollectorMetrics:
         return generate_latest(self.registry)
 
 
-def metrics_endpoint(render: Callable[[], bytes], token: str):
+def metrics_endpoint(
+    render: Callable[[], bytes], token: str
+) -> Callable[[Request], Awaitable[Response]]:
     """GET /metrics: what `render` gives, in Prometheus' text format; behind a bearer
     token when one is set (RUM_METRICS_TOKEN)."""
 
