@@ -194,6 +194,43 @@ def pipeline_metric(env: dict[str, str], name: str) -> float:
     return sum(s.value for f in families for s in f.samples if s.name == name)
 
 
+def exposed_metrics(store, folder: Path) -> dict[str, set[str]]:
+    """{sample name: its label names} over the /metrics of both roles: a collector that
+    accepted a beacon, refused one, rate-limited one and took a Bucky line, and a
+    pipeline that dead-lettered a message."""
+    from prometheus_client.parser import text_string_to_metric_families
+    from starlette.testclient import TestClient
+
+    from beacon.app import create_app
+    from beacon.pipeline_status import pipeline_status_app
+    from beacon.publishers.memory import MemoryPublisher
+    from beacon.runtime import pipeline_service
+    from beacon.settings import Settings
+    from beacon.sites import Site, SiteRegistry
+    from pipeline.memory_log import MemoryLog
+
+    (folder / "rum.js").write_text("/* snippet */")
+    collector = create_app(
+        Settings(snippet_path=str(folder / "rum.js"), rate_per_ip=1),  # bursts of 2
+        publisher=MemoryPublisher(MemoryLog(10)),
+        sites=SiteRegistry([Site("shop", frozenset({"*"}))]),
+    )
+    with TestClient(collector) as client:
+        for body in (json.dumps(make_beacon("shop")), "{not json", "{rate limited"):
+            client.post("/v1/beacon", content=body, headers={"content-type": "text/plain"})
+        client.post("/bucky/v1/send", content="app.load:812|ms")
+        texts = [client.get("/metrics").text]
+    service = pipeline_service(Settings(), store, MemoryLog(10))
+    service.pipeline.stats.dead_letters["invalid_record"] += 1
+    texts.append(TestClient(pipeline_status_app(service)).get("/metrics").text)
+    labels: dict[str, set[str]] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                labels.setdefault(sample.name, set()).update(sample.labels)
+    return labels
+
+
 def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:

@@ -5,19 +5,11 @@ series by, is in a scrape of a collector that took beacons and of a pipeline."""
 
 import json
 import re
-from collections import defaultdict
 
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
-from starlette.testclient import TestClient
 
-from beacon.pipeline_status import pipeline_status_app
-from beacon.runtime import pipeline_service
-from beacon.settings import Settings
-from pipeline.memory_log import MemoryLog
-from tests.beacon.test_app import app_with, post
-from tests.support import ROOT, make_beacon
+from tests.support import ROOT, exposed_metrics
 
 GRAFANA = ROOT / "dashboards" / "grafana"
 DASHBOARD = json.loads((GRAFANA / "dashboards" / "rum-operations.json").read_text())
@@ -40,21 +32,7 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def exposed(tmp_path_factory, store) -> dict[str, set[str]]:
-    """{sample name: its label names} over both roles' /metrics."""
-    collector, _ = app_with(tmp_path_factory.mktemp("collector"))
-    with collector:
-        post(collector, json.dumps(make_beacon("shop")))
-        post(collector, "{not json")
-        texts = [collector.get("/metrics").text]
-    service = pipeline_service(Settings(), store, MemoryLog(10))
-    service.pipeline.stats.dead_letters["invalid_record"] += 1
-    texts.append(TestClient(pipeline_status_app(service)).get("/metrics").text)
-    labels: dict[str, set[str]] = defaultdict(set)
-    for text in texts:
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                labels[sample.name] |= set(sample.labels)
-    return labels
+    return exposed_metrics(store, tmp_path_factory.mktemp("collector"))
 
 
 @pytest.mark.parametrize(("expr", "legend"), QUERIES)
