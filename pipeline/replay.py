@@ -13,7 +13,7 @@ dead-letter topic had when it started, never what it dead-letters meanwhile.
 """
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -44,18 +44,22 @@ class Summary:
 async def summarise(
     kafka: str | KafkaConnection, dead_letter_topic: str, newest: int = 10
 ) -> Summary:
-    """Read the whole dead-letter topic (without joining any group)."""
+    """Read the whole dead-letter topic (without joining any group), keeping only the
+    counts and the newest letters in memory."""
     consumer = _consumer(kafka, dead_letter_topic, group=None)
+    kinds: Counter[str] = Counter()
+    last: deque[DeadLetter] = deque(maxlen=newest)
     await consumer.start()
     try:
         partitions = await _assign(kafka, consumer, dead_letter_topic)
         await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        letters = [_letter(message) async for message in _until(consumer, ends)]
+        async for message in _until(consumer, await consumer.end_offsets(partitions)):
+            letter = _letter(message)
+            kinds[letter.reason.split(":")[0]] += 1
+            last.append(letter)
     finally:
         await consumer.stop()
-    kinds = Counter(letter.reason.split(":")[0] for letter in letters)
-    return Summary(len(letters), dict(kinds.most_common()), letters[-newest:])
+    return Summary(kinds.total(), dict(kinds.most_common()), list(last))
 
 
 async def replay(
