@@ -186,6 +186,15 @@ def pipeline_status(env: dict[str, str], path: str) -> httpx.Response:
     return httpx.get(f"http://127.0.0.1:{env['RUM_PIPELINE_PORT']}{path}", timeout=5)
 
 
+def pipeline_ready(env: dict[str, str]) -> bool:
+    """A `rum pipeline` process answers its /readyz with 200 (its status server starts
+    a moment after the process does)."""
+    try:
+        return pipeline_status(env, "/readyz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def pipeline_metric(env: dict[str, str], name: str) -> float:
     """A sample's value (a labelled family's summed) scraped from a `rum pipeline`."""
     from prometheus_client.parser import text_string_to_metric_families

@@ -14,6 +14,7 @@ from tests.support import (
     free_port,
     make_beacon,
     pipeline_metric,
+    pipeline_ready,
     query_chdb,
     running,
     spawned,
@@ -54,6 +55,7 @@ def test_beacons_travel_through_a_cluster_that_needs_tls_and_sasl(kafka_tls, tmp
         running([RUM, "collector"], env, tmp_path / "c.log") as collector,
         spawned([RUM, "pipeline"], env, tmp_path / "p.log") as pipeline,
     ):
+        wait_until(lambda: pipeline_ready(env), 60, message="the pipeline ready")
         for page_view in ids:
             response = httpx.post(
                 f"{collector.url}/v1/beacon",
