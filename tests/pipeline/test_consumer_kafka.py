@@ -47,12 +47,18 @@ async def wait_for_rows(store, site: str, expected: int, timeout: float = 30) ->
         await asyncio.sleep(0.2)
 
 
-async def run_until_stored(kafka, topic, group, store, site: str, rows: int) -> Pipeline:
-    """A pipeline with a real dead-letter topic, run until `rows` page views are stored."""
-    dead_letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
-    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), dead_letters)
+async def run_until_stored(
+    kafka, topic, group, store, site: str, rows: int, dead_letters: int = 0
+) -> Pipeline:
+    """A pipeline with a real dead-letter topic, run until `rows` page views are stored
+    and `dead_letters` messages were dead-lettered (when the test expects some)."""
+    letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
+    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), letters)
     task = asyncio.create_task(pipeline.run())
     await wait_for_rows(store, site, rows)
+    deadline = time.monotonic() + 30
+    while pipeline.stats.poison < dead_letters and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
     pipeline.stop()
     await task
     return pipeline

@@ -67,8 +67,8 @@ async def test_a_replay_sends_each_dead_letter_back_once_and_they_are_stored(
     assert await replay(kafka, f"{topic}.dlq", topic, group) == 4
     assert await replay(kafka, f"{topic}.dlq", topic, group) == 0  # each is sent once
 
-    await run_until_stored(kafka, topic, f"g-{uuid.uuid4().hex[:6]}", store, site, 5)
-    await asyncio.sleep(0.5)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    await run_until_stored(kafka, topic, group, store, site, 5, dead_letters=1)
     assert count_rows(store, site) == 5 == rollup_views(store, site)
     summary = await summarise(kafka, f"{topic}.dlq")
     assert summary.count == 6  # the line still invalid came back, alone
