@@ -7,7 +7,7 @@ import time
 from starlette.types import Receive
 
 from beacon.ingest import Rejected
-from beacon.turns import RunningLoop
+from beacon.running_loop import RunningLoop
 
 WATCH_EVERY_S = 0.25
 

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from pipeline.batching import Batch, Batcher, Limits
 from pipeline.dead_letters import DeadLetters
-from pipeline.decode import Poison, decode
+from pipeline.decode import Poison, decode, reason_kind
 from pipeline.recent import RecentKeys
 from pipeline.records import PageViewRecord, Record
 from pipeline.sink import ClickHouseSink
@@ -243,7 +243,7 @@ class Pipeline:
         stats = self.stats
         stats.rows += len(batch.records)
         stats.batches += 1
-        stats.dead_letters.update(reason.split(":")[0] for _, _, reason in batch.poison)
+        stats.dead_letters.update(reason_kind(reason) for _, _, reason in batch.poison)
         stats.written_at = time.time()
         if self.on_written:
             self.on_written(batch, time.monotonic() - started)

@@ -52,6 +52,12 @@ def decode(value: bytes | None) -> Decoded:
     return Decoded(records, b"\n".join(rejected), reasons[0] + count)
 
 
+def reason_kind(reason: str) -> str:
+    """A dead letter's reason without its details (`invalid_record`, `empty`,
+    `too_large`): few enough values to count by."""
+    return reason.split(":")[0]
+
+
 def _reason(error: ValidationError) -> str:
     first = error.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from pipeline.decode import reason_kind
 from pipeline.kafka_connection import KafkaConnection, connection
 
 CHUNK = 500
@@ -37,7 +38,7 @@ class DeadLetter:
 class Summary:
     count: int
     by_reason: dict[str, int]
-    """Per kind of reason (what precedes its first colon)."""
+    """Per kind of reason (decode.reason_kind)."""
     newest: list[DeadLetter]
 
 
@@ -55,7 +56,7 @@ async def summarise(
         await consumer.seek_to_beginning(*partitions)
         async for message in _until(consumer, await consumer.end_offsets(partitions)):
             letter = _letter(message)
-            kinds[letter.reason.split(":")[0]] += 1
+            kinds[reason_kind(letter.reason)] += 1
             last.append(letter)
     finally:
         await consumer.stop()

@@ -1,6 +1,7 @@
 """Helpers for tests that run real processes: free ports, servers stopped by PID,
 reading another process's chdb store, and polling with a deadline."""
 
+import asyncio
 import json
 import os
 import signal
@@ -14,6 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from aiokafka import AIOKafkaConsumer
+
+from pipeline.batching import Limits
+from pipeline.consumer import Pipeline
+from pipeline.dead_letters import KafkaDeadLetters, LoggedDeadLetters
+from pipeline.kafka_source import KafkaSource
+from pipeline.sink import ClickHouseSink
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -467,3 +475,62 @@ def serve_in_thread(app, port: int, timeout: float = 30) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+# The pipeline against the real broker and engine (tests/pipeline).
+
+FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
+
+
+def count_rows(store, site: str) -> int:
+    return store.query(
+        "SELECT count() FROM rum.page_views WHERE site = {s:String}", parameters={"s": site}
+    ).result_rows[0][0]
+
+
+def rollup_views(store, site: str) -> int:
+    return store.query(
+        "SELECT sum(views) FROM rum.vitals_1m WHERE site = {s:String}", parameters={"s": site}
+    ).result_rows[0][0]
+
+
+async def wait_for_rows(store, site: str, expected: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while (found := await asyncio.to_thread(count_rows, store, site)) < expected:
+        assert time.monotonic() < deadline, f"{found} of {expected} rows after {timeout}s"
+        await asyncio.sleep(0.2)
+
+
+async def run_until_stored(
+    kafka, topic, group, store, site: str, rows: int, dead_letters: int = 0
+) -> Pipeline:
+    """A pipeline with a real dead-letter topic, run until `rows` page views are stored
+    and `dead_letters` messages were dead-lettered (when the test expects some)."""
+    letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
+    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), letters)
+    task = asyncio.create_task(pipeline.run())
+    await wait_for_rows(store, site, rows)
+    deadline = time.monotonic() + 30
+    while pipeline.stats.poison < dead_letters and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    pipeline.stop()
+    await task
+    return pipeline
+
+
+async def dead_lettered(kafka: str, dlq_topic: str) -> list:
+    """The messages in the dead-letter topic (what one fetch brings)."""
+    dlq = AIOKafkaConsumer(
+        dlq_topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None
+    )
+    await dlq.start()
+    try:
+        return [m for batch in (await dlq.getmany(timeout_ms=10_000)).values() for m in batch]
+    finally:
+        await dlq.stop()
+
+
+def new_pipeline(kafka, topic, group, sink, dead_letters=None) -> Pipeline:
+    return Pipeline(
+        KafkaSource(kafka, topic, group), sink, dead_letters or LoggedDeadLetters(), FAST
+    )

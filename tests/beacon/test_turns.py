@@ -1,9 +1,8 @@
 import asyncio
-import threading
 
 import pytest
 
-from beacon.turns import RunningLoop, TurnBatches
+from beacon.turns import TurnBatches
 
 
 async def test_work_submitted_in_one_turn_runs_together_in_the_next_in_order():
@@ -46,34 +45,3 @@ async def test_an_item_whose_waiter_was_cancelled_is_not_worked_on():
     assert done == [2]
     with pytest.raises(asyncio.CancelledError):
         await gone
-
-
-async def test_the_running_loop_is_found_and_follows_a_new_loop():
-    loops = RunningLoop()
-    assert loops.get() is asyncio.get_running_loop()
-    assert loops.current_task() is asyncio.current_task()
-
-    def on_another_loop() -> bool:
-        async def same() -> bool:
-            return loops.get() is asyncio.get_running_loop()
-
-        return asyncio.run(same())
-
-    assert await asyncio.to_thread(on_another_loop)
-    assert loops.get() is asyncio.get_running_loop()
-
-
-async def test_another_threads_loop_is_never_taken_for_this_ones():
-    """Asked from a thread while this loop is busy in a task (blocked here, so its
-    current task stays set), the answer is that thread's own loop."""
-    loops = RunningLoop()
-    loops.get()  # remembers this loop
-    answers: list[bool] = []
-
-    async def same() -> bool:
-        return loops.get() is asyncio.get_running_loop()
-
-    other = threading.Thread(target=lambda: answers.append(asyncio.run(same())))
-    other.start()
-    other.join()  # blocks this loop inside this task while the other thread asks
-    assert answers == [True]

@@ -16,70 +16,25 @@ from beacon.app import create_app
 from beacon.publishers.kafka import KafkaPublisher
 from beacon.settings import Settings
 from beacon.sites import Site, SiteRegistry
-from pipeline.batching import Batch, Limits
+from pipeline.batching import Batch
 from pipeline.consumer import Pipeline
-from pipeline.dead_letters import KafkaDeadLetters, LoggedDeadLetters
+from pipeline.dead_letters import LoggedDeadLetters
 from pipeline.kafka_source import KafkaSource
 from pipeline.queries import Filters, Window, percentile_series
 from pipeline.records import NAVIGATION_TIMINGS
 from pipeline.sink import ClickHouseSink
-from tests.support import make_beacon, produce, records_for
-
-FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
-
-
-def count_rows(store, site: str) -> int:
-    return store.query(
-        "SELECT count() FROM rum.page_views WHERE site = {s:String}", parameters={"s": site}
-    ).result_rows[0][0]
-
-
-def rollup_views(store, site: str) -> int:
-    return store.query(
-        "SELECT sum(views) FROM rum.vitals_1m WHERE site = {s:String}", parameters={"s": site}
-    ).result_rows[0][0]
-
-
-async def wait_for_rows(store, site: str, expected: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while (found := await asyncio.to_thread(count_rows, store, site)) < expected:
-        assert time.monotonic() < deadline, f"{found} of {expected} rows after {timeout}s"
-        await asyncio.sleep(0.2)
-
-
-async def run_until_stored(
-    kafka, topic, group, store, site: str, rows: int, dead_letters: int = 0
-) -> Pipeline:
-    """A pipeline with a real dead-letter topic, run until `rows` page views are stored
-    and `dead_letters` messages were dead-lettered (when the test expects some)."""
-    letters = KafkaDeadLetters(kafka, topic, f"{topic}.dlq")
-    pipeline = new_pipeline(kafka, topic, group, ClickHouseSink(store), letters)
-    task = asyncio.create_task(pipeline.run())
-    await wait_for_rows(store, site, rows)
-    deadline = time.monotonic() + 30
-    while pipeline.stats.poison < dead_letters and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    pipeline.stop()
-    await task
-    return pipeline
-
-
-async def dead_lettered(kafka: str, dlq_topic: str) -> list:
-    """The messages in the dead-letter topic (what one fetch brings)."""
-    dlq = AIOKafkaConsumer(
-        dlq_topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None
-    )
-    await dlq.start()
-    try:
-        return [m for batch in (await dlq.getmany(timeout_ms=10_000)).values() for m in batch]
-    finally:
-        await dlq.stop()
-
-
-def new_pipeline(kafka, topic, group, sink, dead_letters=None) -> Pipeline:
-    return Pipeline(
-        KafkaSource(kafka, topic, group), sink, dead_letters or LoggedDeadLetters(), FAST
-    )
+from tests.support import (
+    FAST,
+    count_rows,
+    dead_lettered,
+    make_beacon,
+    new_pipeline,
+    produce,
+    records_for,
+    rollup_views,
+    run_until_stored,
+    wait_for_rows,
+)
 
 
 async def committed(kafka: str, topic: str, group: str) -> dict[int, int | None]:

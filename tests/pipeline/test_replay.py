@@ -10,8 +10,7 @@ import uuid
 from aiokafka import AIOKafkaProducer
 
 from pipeline.replay import replay, summarise
-from tests.pipeline.test_consumer_kafka import count_rows, rollup_views, run_until_stored
-from tests.support import ROOT, records_for
+from tests.support import ROOT, count_rows, records_for, rollup_views, run_until_stored
 
 
 async def dead_letter(kafka: str, topic: str, letters: list[tuple[bytes, str]]) -> None:
