@@ -3,6 +3,7 @@ longer than a deadline."""
 
 import asyncio
 import time
+from collections.abc import Callable, Hashable
 
 from starlette.types import Receive
 
@@ -12,26 +13,47 @@ from beacon.running_loop import RunningLoop
 WATCH_EVERY_S = 0.25
 
 
-class BodyReader:
-    """Reads bodies within `limit` bytes and `timeout_s` seconds.
+class Deadlines:
+    """The deadlines of many waits, kept by one watchdog task (`watch`, run for the
+    app's lifetime) rather than a timer each: a timer per beacon (asyncio.timeout) was
+    a sixth of the collector's in-process work. A wait past its deadline has its
+    `on_expiry` called within `every_s` of it, once."""
 
-    A body that takes longer (a slow-loris client) is Rejected(408). The deadlines are
-    kept by one watchdog task for all requests (`watch`, run for the app's lifetime),
-    not by a timer per request: a timer per beacon (asyncio.timeout) was a sixth of
-    the collector's in-process work. A read is cut off within `every_s` of its
-    deadline."""
+    def __init__(self, every_s: float = WATCH_EVERY_S) -> None:
+        self.every_s = every_s
+        self._due: dict[Hashable, tuple[float, Callable[[], None]]] = {}
+
+    def add(self, key: Hashable, seconds: float, on_expiry: Callable[[], None]) -> None:
+        self._due[key] = (time.monotonic() + seconds, on_expiry)
+
+    def discard(self, key: Hashable) -> None:
+        self._due.pop(key, None)
+
+    async def watch(self) -> None:
+        """Expire the waits past their deadline, forever."""
+        while True:
+            await asyncio.sleep(self.every_s)
+            now = time.monotonic()
+            expired = [key for key, (deadline, _) in self._due.items() if deadline <= now]
+            for key in expired:
+                _, on_expiry = self._due.pop(key)
+                on_expiry()
+
+
+class BodyReader:
+    """Reads ASGI bodies within `limit` bytes and `timeout_s` seconds. A body that
+    takes longer (a slow-loris client) is Rejected(408)."""
 
     def __init__(self, limit: int, timeout_s: float = 10.0, every_s: float = WATCH_EVERY_S):
         self.limit = limit
         self.timeout_s = timeout_s
-        self.every_s = every_s
-        self._deadlines: dict[asyncio.Task, float] = {}
+        self.deadlines = Deadlines(every_s)
         self._expired: set[asyncio.Task] = set()
         self._loop = RunningLoop()
 
     async def read(self, receive: Receive, declared: str | None) -> bytes:
         task = self._loop.current_task()
-        self._deadlines[task] = time.monotonic() + self.timeout_s
+        self.deadlines.add(task, self.timeout_s, lambda: self._expire(task))
         try:
             return await read_limited(receive, self.limit, declared)
         except asyncio.CancelledError:
@@ -40,18 +62,15 @@ class BodyReader:
             task.uncancel()
             raise Rejected(408, "body_timeout", {"seconds": self.timeout_s}) from None
         finally:
-            del self._deadlines[task]
+            self.deadlines.discard(task)
             self._expired.discard(task)
 
+    def _expire(self, task: asyncio.Task) -> None:
+        self._expired.add(task)
+        task.cancel()
+
     async def watch(self) -> None:
-        """Cut off the reads past their deadline, forever."""
-        while True:
-            await asyncio.sleep(self.every_s)
-            now = time.monotonic()
-            for task, deadline in list(self._deadlines.items()):
-                if deadline <= now and task not in self._expired:
-                    self._expired.add(task)
-                    task.cancel()
+        await self.deadlines.watch()
 
 
 async def read_limited(receive: Receive, limit: int, declared: str | None) -> bytes:

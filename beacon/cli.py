@@ -7,12 +7,15 @@ import secrets
 import signal
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 
 from beacon.app import create_app
 from beacon.auth import dashboard_token
+from beacon.collect import BeaconHotPath
 from beacon.geo import CountryLookup
+from beacon.http_lane import lane_protocol
 from beacon.logs import configure_logging
 from beacon.pipeline_status import StatusPortUnavailable, StatusServer, pipeline_status_app
 from beacon.runtime import (
@@ -35,17 +38,20 @@ from pipeline.topics import ensure_topics
 log = logging.getLogger("rum")
 
 
-def serve(settings: Settings, app) -> None:
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        timeout_graceful_shutdown=30,
-        server_header=False,
-        access_log=False,  # metrics count requests; a log line each costs too much
-        proxy_headers=False,  # client addresses are resolved by beacon/clients.py
-    )
+def server_options(app: BeaconHotPath) -> dict[str, Any]:
+    """How uvicorn serves the collector's app (here, and in the tests' servers)."""
+    return {
+        "http": lane_protocol(app.collect, app.path),  # beacons skip ASGI: http_lane.py
+        "log_level": "warning",
+        "timeout_graceful_shutdown": 30,
+        "server_header": False,
+        "access_log": False,  # metrics count requests; a log line each costs too much
+        "proxy_headers": False,  # client addresses are resolved by beacon/clients.py
+    }
+
+
+def serve(settings: Settings, app: BeaconHotPath) -> None:
+    uvicorn.run(app, host=settings.host, port=settings.port, **server_options(app))
 
 
 def geo_lookup(settings: Settings) -> CountryLookup | None:

@@ -7,6 +7,7 @@ headers read once from the scope, responses written as two ASGI messages.
 
 import logging
 import time
+from collections.abc import Iterable
 
 import orjson
 from starlette.requests import Request
@@ -29,6 +30,14 @@ ACCEPTED_TYPES = ("text/plain", "application/json")
 RETRY_AFTER_S = "2"
 _WANTED = {b"content-type", b"content-length", b"origin", b"user-agent", b"x-forwarded-for"}
 _VARY = (b"vary", b"Origin")
+
+Answer = tuple[int, dict[str, object] | None]
+"""A status and its JSON content (None: no body)."""
+
+
+def wanted_headers(pairs: Iterable[tuple[bytes, bytes]]) -> dict[bytes, str]:
+    """The request headers the collector reads, from lower-cased ASGI pairs."""
+    return {k: v.decode("latin-1") for k, v in pairs if k in _WANTED}
 
 
 def raw_cors_headers(origin: str | None, sites: SiteRegistry) -> list[tuple[bytes, bytes]]:
@@ -73,17 +82,16 @@ class CollectEndpoint:
         self.metrics = metrics
         self.ip_limits = ip_limits
         self.trusted_proxies = trusted_proxies
-        self.batches = TurnBatches(self._ingest)
+        self.batches = TurnBatches(self.ingest)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
+        headers = wanted_headers(scope["headers"])
         origin = headers.get(b"origin")
         raw = raw_cors_headers(origin, self.ingestion.sites())
         try:
             status, content = await self._accept(scope, receive, headers, origin, raw)
-        except Exception:  # never a bare 500 page, and never a lost reason
-            log.exception("beacon handling failed")
-            status, content = 500, {"error": "internal"}
+        except Exception as error:
+            status, content = self.failed(error)
         await _respond(send, status, raw, content)
 
     async def _accept(
@@ -93,25 +101,37 @@ class CollectEndpoint:
         headers: dict[bytes, str],
         origin: str | None,
         raw: list[tuple[bytes, bytes]],
-    ) -> tuple[int, dict[str, object] | None]:
+    ) -> Answer:
         try:
-            received = await self._receive(scope, receive, headers, origin)
+            peer = scope["client"][0] if scope.get("client") else None
+            address = self.admit(headers, peer)
+            body = await self.bodies.read(receive, headers.get(b"content-length"))
+            received = self.received(body, origin, headers, address)
             site = await self.batches.submit(received)
-        except Rejected as error:
-            self.metrics.dropped.labels(error.reason).inc()
-            if error.status == 429:
-                self.metrics.rate_limited.labels(error.reason.removeprefix("rate_limited_")).inc()
-                retry_after = str(error.detail["retry_after"])  # type: ignore[index]
-                raw.append((b"retry-after", retry_after.encode()))
-            return error.status, None if error.status == 204 else _error_body(error)
-        except Backpressure:
-            self.metrics.dropped.labels("overloaded").inc()
-            raw.append((b"retry-after", RETRY_AFTER_S.encode()))
-            return 503, {"error": "overloaded"}
-        self.metrics.count_accepted(site, len(received.body))
-        return 204, None
+        except (Rejected, Backpressure) as error:
+            return self.refused(error, raw)
+        return self.accepted(site, len(received.body))
 
-    def _ingest(self, received: Received) -> str:
+    def admit(self, headers: dict[bytes, str], peer: str | None) -> str:
+        """The checks made before the body is read: its media type and the client
+        address's rate. The client address, or Rejected."""
+        media_type = headers.get(b"content-type", "").split(";")[0].strip().lower()
+        if media_type not in ACCEPTED_TYPES:
+            raise Rejected(415, "unsupported_media_type", {"accepted": list(ACCEPTED_TYPES)})
+        address = client_ip(peer, headers.get(b"x-forwarded-for"), self.trusted_proxies)
+        if wait := self.ip_limits.take(address, time.monotonic()):
+            raise rate_limited("ip", wait)
+        return address
+
+    @staticmethod
+    def received(
+        body: bytes, origin: str | None, headers: dict[bytes, str], address: str
+    ) -> Received:
+        return Received(
+            body, origin, int(time.time() * 1000), headers.get(b"user-agent", ""), address
+        )
+
+    def ingest(self, received: Received) -> str:
         """Ingest and publish one beacon (in a run of them, see TurnBatches); its site."""
         if not self.publisher.has_room:
             raise Backpressure
@@ -120,20 +140,29 @@ class CollectEndpoint:
         self.publisher.publish(site.encode(), orjson.dumps(record))
         return site
 
-    async def _receive(
-        self, scope: Scope, receive: Receive, headers: dict[bytes, str], origin: str | None
-    ) -> Received:
-        media_type = headers.get(b"content-type", "").split(";")[0].strip().lower()
-        if media_type not in ACCEPTED_TYPES:
-            raise Rejected(415, "unsupported_media_type", {"accepted": list(ACCEPTED_TYPES)})
-        peer = scope["client"][0] if scope.get("client") else None
-        address = client_ip(peer, headers.get(b"x-forwarded-for"), self.trusted_proxies)
-        if wait := self.ip_limits.take(address, time.monotonic()):
-            raise rate_limited("ip", wait)
-        body = await self.bodies.read(receive, headers.get(b"content-length"))
-        return Received(
-            body, origin, int(time.time() * 1000), headers.get(b"user-agent", ""), address
-        )
+    def accepted(self, site: str, nbytes: int) -> Answer:
+        self.metrics.count_accepted(site, nbytes)
+        return 204, None
+
+    def refused(self, error: Rejected | Backpressure, raw: list[tuple[bytes, bytes]]) -> Answer:
+        """The answer to a beacon not taken, counted by reason; a Retry-After joins `raw`
+        when trying again later can succeed."""
+        if isinstance(error, Backpressure):
+            self.metrics.dropped.labels("overloaded").inc()
+            raw.append((b"retry-after", RETRY_AFTER_S.encode()))
+            return 503, {"error": "overloaded"}
+        self.metrics.dropped.labels(error.reason).inc()
+        if error.status == 429:
+            self.metrics.rate_limited.labels(error.reason.removeprefix("rate_limited_")).inc()
+            retry_after = str(error.detail["retry_after"])  # type: ignore[index]
+            raw.append((b"retry-after", retry_after.encode()))
+        return error.status, None if error.status == 204 else _error_body(error)
+
+    @staticmethod
+    def failed(error: BaseException) -> Answer:
+        """Never a bare 500 page, and never a lost reason."""
+        log.error("beacon handling failed", exc_info=error)
+        return 500, {"error": "internal"}
 
     async def preflight(self, request: Request) -> Response:
         origin = request.headers.get("origin")
@@ -151,16 +180,19 @@ class CollectEndpoint:
         )
 
 
+def encoded(content: dict[str, object] | None, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The body of an answer; its content headers join `headers`."""
+    if content is None:
+        return b""
+    body = orjson.dumps(content)
+    headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    return body
+
+
 async def _respond(
     send: Send, status: int, headers: list[tuple[bytes, bytes]], content: dict[str, object] | None
 ) -> None:
-    body = b""
-    if content is not None:
-        body = orjson.dumps(content)
-        headers += [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
+    body = encoded(content, headers)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

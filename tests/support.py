@@ -460,8 +460,13 @@ def serve_in_thread(app, port: int, timeout: float = 30) -> Iterator[str]:
 
     import uvicorn
 
+    from beacon.cli import server_options
+    from beacon.collect import BeaconHotPath
+
+    # The collector is served as `rum` serves it (beacons in the HTTP lane); other apps plainly.
+    options = server_options(app) if isinstance(app, BeaconHotPath) else {"log_level": "warning"}
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **options)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

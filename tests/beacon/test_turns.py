@@ -45,3 +45,32 @@ async def test_an_item_whose_waiter_was_cancelled_is_not_worked_on():
     assert done == [2]
     with pytest.raises(asyncio.CancelledError):
         await gone
+
+
+async def test_waiters_are_told_only_once_the_whole_run_is_worked():
+    events: list[str] = []
+
+    class Told:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def cancelled(self) -> bool:
+            return False
+
+        def set_result(self, result: int) -> None:
+            events.append(f"told {self.name}")
+
+        def set_exception(self, error: BaseException) -> None:
+            events.append(f"failed {self.name}")
+
+    def work(name: str) -> int:
+        events.append(f"work {name}")
+        if name == "b":
+            raise ValueError(name)
+        return 1
+
+    batches = TurnBatches(work)
+    for name in "abc":
+        batches.submit_to(name, Told(name))
+    await asyncio.sleep(0)
+    assert events == ["work a", "work b", "work c", "told a", "failed b", "told c"]
