@@ -36,7 +36,7 @@ BATCH_ROWS = (1_000, 10_000, 50_000)
 
 async def publish_as_the_collector(kafka: str, topic: str, lines: list[bytes]) -> None:
     """The records as the collector's publisher sends them: a site's waiting beacons
-    packed into one Kafka record of up to 256 KiB, in lz4-compressed batches."""
+    packed into one Kafka record of up to 256 KiB, in zstd-compressed batches."""
     publisher = KafkaPublisher(kafka, topic, capacity=len(lines))
     await publisher.start()
     for line in lines:

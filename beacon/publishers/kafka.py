@@ -76,7 +76,9 @@ class KafkaPublisher:
             client_id="rum-collector",
             acks="all",
             enable_idempotence=True,
-            compression_type="lz4",
+            # zstd: aiokafka compresses lz4 at level 9 (HC), which cost the collector
+            # about 2.5 µs a beacon more than zstd, for a larger result.
+            compression_type="zstd",
             linger_ms=5,
             max_batch_size=256 * 1024,
             request_timeout_ms=15_000,
