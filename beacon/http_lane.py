@@ -92,8 +92,11 @@ class Exchange:
             self.answer(collect.failed(error))
 
     def expire(self) -> None:
-        """Its body did not arrive in time: answered 408, and its connection closed (the
-        rest of the body could still come)."""
+        """Its body did not arrive in time: answered 408 (unless it was refused from its
+        headers already), and its connection closed, the rest of the body unread."""
+        if self.response_complete:
+            self.lane.transport.close()
+            return
         timeout_s = self.lane.collect.bodies.timeout_s
         self.keep_alive = False
         self.answer(
@@ -185,9 +188,10 @@ class BeaconLane(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         exchange = self.exchange
-        if exchange is not None and not exchange.watched and not exchange.response_complete:
-            # The body is still coming: from now on it has a deadline (a beacon whose
-            # request arrived whole never needs one).
+        if exchange is not None and not exchange.watched:
+            # The body is still coming: from now on it has a deadline, even when the
+            # request was refused from its headers (a beacon whose request arrived
+            # whole never needs one).
             exchange.watched = True
             bodies = self.collect.bodies
             bodies.deadlines.add(exchange, bodies.timeout_s, exchange.expire)

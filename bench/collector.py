@@ -3,8 +3,10 @@
 Each server runs pinned to core 1 (taskset); wrk runs pinned to core 0 and posts a
 realistic beacon as text/plain, a new page-view id per request. Baselines: a bare
 ASGI app (the ceiling: read the body, answer 204) and a minimal Starlette route, both
-on uvicorn with the same options as ours. Ours is `rum collector` with validation,
-enrichment and Kafka produce. BuckyServer's figure is quoted (it needs Node/Express).
+on uvicorn with the same options as ours, and a bare httptools protocol with no ASGI
+at all (our beacons skip ASGI too, so this is their floor). Ours is `rum collector`
+with validation, enrichment and Kafka produce. BuckyServer's figure is quoted (it
+needs Node/Express).
 """
 
 import json
@@ -170,6 +172,13 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     starlette = measure(
         uvicorn("bench.baselines.minimal_starlette:app", p := free_port()), {}, p, full, {}
     )
+    protocol = measure(
+        [sys.executable, "-m", "bench.baselines.bare_protocol", str(p := free_port())],
+        {},
+        p,
+        full,
+        {},
+    )
     (folder / "sites.toml").write_text('[sites.bench]\norigins = ["*"]\n')
     topic = f"bench.{uuid.uuid4().hex[:8]}"
     env = {
@@ -211,6 +220,12 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         (
             "collector requests/s",
             round(ours["rps"]),
+            round(protocol["rps"]),
+            "bare httptools protocol, no ASGI (the floor of beacons' lane)",
+        ),
+        (
+            "collector requests/s",
+            round(ours["rps"]),
             round(starlette["rps"]),
             "minimal Starlette route",
         ),
@@ -225,6 +240,12 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
             round(ours["cpu_us"], 1),
             round(bare["cpu_us"], 1),
             "bare ASGI",
+        ),
+        (
+            "collector CPU s per 1M beacons at 100% load",
+            round(ours["cpu_us"], 1),
+            round(protocol["cpu_us"], 1),
+            "bare httptools protocol, no ASGI",
         ),
         (
             "collector p99 ms at full load",

@@ -259,3 +259,15 @@ def test_a_body_that_stops_coming_is_cut_off_with_408_and_the_connection_closed(
         assert 0.9 < time.monotonic() - started < 5  # RUM_BODY_TIMEOUT_S is 1 here
         assert sock.recv(1024) == b""
     assert len(log) == 0
+
+
+def test_a_body_refused_from_its_headers_still_has_a_deadline(tmp_path):
+    with lane_server(tmp_path) as (url, log, _), connect(url) as sock:
+        head = raw_request(b"x" * 500).replace(b"text/plain", b"image/png")
+        sock.sendall(head.split(b"\r\n\r\n")[0] + b"\r\n\r\n")
+        (reply,) = read_answers(sock, 1)
+        assert reply.startswith(b"HTTP/1.1 415")  # at once, from the headers
+        started = time.monotonic()
+        assert sock.recv(1024) == b""  # the body never comes: closed at its deadline
+        assert 0.5 < time.monotonic() - started < 5
+    assert len(log) == 0
