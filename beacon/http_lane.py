@@ -16,6 +16,10 @@ Every other request, including a beacon that is chunked, too large or pipelined 
 another, goes to the ASGI app as before, with uvicorn's own handling: one set of
 answers, two ways in. Keep-alive, pipelining order, graceful shutdown (the answer of a
 beacon in flight closes its connection) and the body deadline hold on both.
+
+The lane leans on the protocol class's own attributes (`cycle`, `pipeline`, `url`,
+`headers`, `on_response_complete`), which are not a public API: uvicorn is pinned in
+requirements.lock, and tests/beacon/test_http_lane.py is what tells an upgrade's change.
 """
 
 import functools
