@@ -16,7 +16,9 @@ from tests.support import DESKTOP_CHROME, api, make_beacon, running, wait_until
 
 SITE = "shop"
 ORIGIN = "https://shop.example"
-PER_IP, PER_SITE = 20, 200
+PER_IP, PER_SITE = 20, 50
+"""Low enough that a flood outruns them on a slow machine too: at 200 a second the site's
+limit held nothing back in a CI run whose client sent fewer than 230 a second."""
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +93,7 @@ def test_a_flood_from_many_addresses_is_held_to_the_sites_rate(collector):
     statuses, accepted, seconds, _ = asyncio.run(
         flood(collector.url, 3000, lambda n: f"198.51.{n // 250}.{n % 250 + 1}")
     )
-    assert set(statuses) == {204, 429}, statuses
+    assert set(statuses) == {204, 429}, (statuses, seconds)
     assert 2 * PER_SITE * 0.9 <= len(accepted) <= 2 * PER_SITE + PER_SITE * seconds + 1
     wait_until(lambda: stored_views(collector.url) == before + len(accepted), 30)
 
