@@ -1,8 +1,12 @@
 """POST /v1/beacon: receive, run the ingestion steps, publish.
 
-This is the collector's hot path, so it is a plain ASGI app that the app factory puts
-in front of Starlette's routing (see BeaconHotPath): no Request object, no middleware,
-headers read once from the scope, responses written as two ASGI messages.
+`CollectEndpoint` holds the steps of a beacon request (admit, ingest, answer), shared
+by its two ways in. The usual beacon comes through the HTTP lane (beacon/http_lane.py),
+which calls them from uvicorn's protocol. Every other beacon request (chunked,
+oversized, pipelined, or served by a test client) comes through ASGI: a plain ASGI app
+that the app factory puts in front of Starlette's routing (see BeaconHotPath), with no
+Request object and no middleware, headers read once from the scope and the answer
+written as two ASGI messages.
 """
 
 import logging
