@@ -60,10 +60,14 @@ class BodyReader:
             if task not in self._expired:
                 raise  # a real cancellation (the client went away, shutdown)
             task.uncancel()
-            raise Rejected(408, "body_timeout", {"seconds": self.timeout_s}) from None
+            raise self.timed_out() from None
         finally:
             self.deadlines.discard(task)
             self._expired.discard(task)
+
+    def timed_out(self) -> Rejected:
+        """The refusal of a body that took longer than `timeout_s`."""
+        return Rejected(408, "body_timeout", {"seconds": self.timeout_s})
 
     def _expire(self, task: asyncio.Task) -> None:
         self._expired.add(task)

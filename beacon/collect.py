@@ -93,9 +93,9 @@ class CollectEndpoint:
         origin = headers.get(b"origin")
         raw = raw_cors_headers(origin, self.ingestion.sites())
         try:
-            status, content = await self._accept(scope, receive, headers, origin, raw)
+            status, content = await self._accept(scope, receive, headers, origin)
         except Exception as error:
-            status, content = self.failed(error)
+            status, content = self.refused(error, raw)
         await _respond(send, status, raw, content)
 
     async def _accept(
@@ -104,16 +104,12 @@ class CollectEndpoint:
         receive: Receive,
         headers: dict[bytes, str],
         origin: str | None,
-        raw: list[tuple[bytes, bytes]],
     ) -> Answer:
-        try:
-            peer = scope["client"][0] if scope.get("client") else None
-            address = self.admit(headers, peer)
-            body = await self.bodies.read(receive, headers.get(b"content-length"))
-            received = self.received(body, origin, headers, address)
-            site = await self.batches.submit(received)
-        except (Rejected, Backpressure) as error:
-            return self.refused(error, raw)
+        peer = scope["client"][0] if scope.get("client") else None
+        address = self.admit(headers, peer)
+        body = await self.bodies.read(receive, headers.get(b"content-length"))
+        received = self.received(body, origin, headers, address)
+        site = await self.batches.submit(received)
         return self.accepted(site, len(received.body))
 
     def admit(self, headers: dict[bytes, str], peer: str | None) -> str:
@@ -148,25 +144,23 @@ class CollectEndpoint:
         self.metrics.count_accepted(site, nbytes)
         return 204, None
 
-    def refused(self, error: Rejected | Backpressure, raw: list[tuple[bytes, bytes]]) -> Answer:
+    def refused(self, error: BaseException, raw: list[tuple[bytes, bytes]]) -> Answer:
         """The answer to a beacon not taken, counted by reason; a Retry-After joins `raw`
-        when trying again later can succeed."""
+        when trying again later can succeed. An error no step raised on purpose is
+        logged and answered 500: never a bare 500 page, and never a lost reason."""
         if isinstance(error, Backpressure):
             self.metrics.dropped.labels("overloaded").inc()
             raw.append((b"retry-after", RETRY_AFTER_S.encode()))
             return 503, {"error": "overloaded"}
+        if not isinstance(error, Rejected):
+            log.error("beacon handling failed", exc_info=error)
+            return 500, {"error": "internal"}
         self.metrics.dropped.labels(error.reason).inc()
         if error.status == 429:
             self.metrics.rate_limited.labels(error.reason.removeprefix("rate_limited_")).inc()
             retry_after = str(error.detail["retry_after"])  # type: ignore[index]
             raw.append((b"retry-after", retry_after.encode()))
         return error.status, None if error.status == 204 else _error_body(error)
-
-    @staticmethod
-    def failed(error: BaseException) -> Answer:
-        """Never a bare 500 page, and never a lost reason."""
-        log.error("beacon handling failed", exc_info=error)
-        return 500, {"error": "internal"}
 
     async def preflight(self, request: Request) -> Response:
         origin = request.headers.get("origin")

@@ -35,7 +35,6 @@ from beacon.collect import (
     wanted_headers,
 )
 from beacon.ingest import Rejected
-from beacon.publishers import Backpressure
 
 
 class _NoEvent:
@@ -89,11 +88,7 @@ class Exchange:
         self.answer(self.lane.collect.accepted(site, self.size))
 
     def set_exception(self, error: BaseException) -> None:
-        collect = self.lane.collect
-        if isinstance(error, Rejected | Backpressure):
-            self.answer(collect.refused(error, self.raw))
-        else:
-            self.answer(collect.failed(error))
+        self.answer(self.lane.collect.refused(error, self.raw))
 
     def expire(self) -> None:
         """Its body did not arrive in time: answered 408 (unless it was refused from its
@@ -101,13 +96,9 @@ class Exchange:
         if self.response_complete:
             self.lane.transport.close()
             return
-        timeout_s = self.lane.collect.bodies.timeout_s
         self.keep_alive = False
-        self.answer(
-            self.lane.collect.refused(
-                Rejected(408, "body_timeout", {"seconds": timeout_s}), self.raw
-            )
-        )
+        collect = self.lane.collect
+        self.answer(collect.refused(collect.bodies.timed_out(), self.raw))
 
     def answer(self, answer: Answer) -> None:
         if self.response_complete:
