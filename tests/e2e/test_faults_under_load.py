@@ -93,7 +93,9 @@ class Load:
 
 def catch_up_and_stop(pipeline, kafka: str, topic: str, env: dict[str, str], within_s: float):
     """Wait until the pipeline has committed everything on the topic, then stop it
-    gracefully (SIGTERM: flush, commit, leave the group)."""
+    gracefully (SIGTERM: flush, commit, leave the group). The collectors must have
+    stopped first: until then the topic's end is not final (a collector can still hold
+    beacons it is retrying, as after a broker outage)."""
 
     def drained() -> bool:
         done, total = asyncio.run(group_progress(kafka, topic, env["RUM_CONSUMER_GROUP"]))
@@ -143,8 +145,8 @@ def test_the_broker_killed_and_restarted_under_load(kafka, topic, tmp_path):
             await asyncio.to_thread(resume_broker)
 
         asyncio.run(load.run(14, outage))
+        assert collector.stopped_cleanly()  # SIGTERM: its buffer drains into Kafka
         catch_up_and_stop(pipeline, kafka, topic, env, within_s=90)
-        assert collector.stopped_cleanly()
     assert load.statuses.get(204, 0) == len(load.accepted) and not load.statuses.get(500)
     assert "Connection refused" in (tmp_path / "c.log").read_text()  # the outage was felt
     assert_exactly_once(load, stored(tmp_path / "ch"))
@@ -160,6 +162,7 @@ def test_a_rolling_restart_of_two_collectors_under_load(kafka, topic, tmp_path):
             for i in range(2)
         ]
         load = Load([server.url for server in servers])
+        replacements = []
 
         async def rolling_restart() -> None:
             for i, server in enumerate(servers):
@@ -172,8 +175,11 @@ def test_a_rolling_restart_of_two_collectors_under_load(kafka, topic, tmp_path):
                 )
                 replacement = await asyncio.to_thread(stack.enter_context, again)
                 assert replacement.url == server.url
+                replacements.append(replacement)
 
         asyncio.run(load.run(12, rolling_restart))
+        for replacement in replacements:
+            replacement.stop()  # SIGTERM: its buffer drains into Kafka
         catch_up_and_stop(pipeline, kafka, topic, env, within_s=60)
     assert load.refused > 0  # the restarts were felt, and the client failed over
     assert_exactly_once(load, stored(tmp_path / "ch"))
