@@ -7,7 +7,7 @@ import math
 import re
 import time
 
-import orjson
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -86,7 +86,7 @@ class BuckyEndpoint:
                 raise Rejected(400, "no_valid_lines", errors[:MAX_REPORTED])
             if not self.collect.publisher.has_room:
                 raise Backpressure
-            value = b"\n".join(orjson.dumps(r.model_dump()) for r in records)
+            value = b"\n".join(map(msgspec.json.encode, records))
             self.collect.publisher.publish(site.key.encode(), value)
         except UnicodeDecodeError:
             metrics.dropped.labels("invalid_utf8").inc()

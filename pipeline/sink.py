@@ -6,10 +6,11 @@ views fed by it), so writing the same batch twice stores it once.
 """
 
 from collections.abc import Callable, Sequence
-from operator import itemgetter
+from operator import attrgetter
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.insert import InsertContext
+from msgspec.structs import astuple
 
 from pipeline.batching import Batch
 from pipeline.records import (
@@ -106,8 +107,9 @@ class ClickHouseSink:
 
 
 CHILD_COLUMNS = {
-    field: PARENT_COLUMNS + tuple(model.model_fields) for field, model in CHILD_TABLES.items()
+    field: PARENT_COLUMNS + model.__struct_fields__ for field, model in CHILD_TABLES.items()
 }
+_PARENT_FIELDS = attrgetter(*PARENT_COLUMNS)
 
 
 def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], list[Sequence]]]:
@@ -122,7 +124,7 @@ def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], lis
     ]
     for field, columns in CHILD_COLUMNS.items():
         rows = [
-            (*(getattr(record, c) for c in PARENT_COLUMNS), *child.model_dump().values())
+            (*_PARENT_FIELDS(record), *astuple(child))
             for record in views
             for child in getattr(record, field)
         ]
@@ -132,8 +134,8 @@ def table_columns(records: list[Record]) -> list[tuple[str, tuple[str, ...], lis
 
 def _columns(records: list, names: tuple[str, ...]) -> list[Sequence]:
     """Each named field's values, in record order: every record's fields picked in one
-    C call (itemgetter on its __dict__), then transposed."""
-    return _transposed(list(map(itemgetter(*names), map(vars, records))), len(names))
+    C call, then transposed."""
+    return _transposed(list(map(attrgetter(*names), records)), len(names))
 
 
 def _transposed(rows: list[tuple], width: int) -> list[Sequence]:

@@ -4,6 +4,7 @@ rejection or a valid record, never an unexpected exception (which would be a 500
 import json
 import time
 
+import msgspec
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,7 +61,7 @@ def test_a_beacon_with_any_fields_replaced_never_escapes(changes):
     beacon = {**make_beacon("shop"), **changes}
     result = outcome(json.dumps(beacon).encode())
     if isinstance(result, dict):  # whatever passed is a valid stored record
-        PageViewRecord.model_validate_json(orjson.dumps(result))
+        msgspec.json.decode(orjson.dumps(result), type=PageViewRecord)
 
 
 @QUICK
