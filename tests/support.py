@@ -453,9 +453,10 @@ def page_server(pages: dict[str, "str | Page"]) -> Iterator[str]:
 
 
 @contextmanager
-def serve_in_thread(app, port: int, timeout: float = 30) -> Iterator[str]:
+def serve_in_thread(app, port: int, timeout: float = 30, **options: object) -> Iterator[str]:
     """Run an ASGI app with uvicorn in a background thread of this process (so tests
-    can read the store it writes); always shut down when the block ends."""
+    can read the store it writes); always shut down when the block ends. `options`
+    change uvicorn's."""
     import threading
 
     import uvicorn
@@ -464,9 +465,9 @@ def serve_in_thread(app, port: int, timeout: float = 30) -> Iterator[str]:
     from beacon.collect import BeaconHotPath
 
     # The collector is served as `rum` serves it (beacons in the HTTP lane); other apps plainly.
-    options = server_options(app) if isinstance(app, BeaconHotPath) else {"log_level": "warning"}
+    served_as = server_options(app) if isinstance(app, BeaconHotPath) else {"log_level": "warning"}
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **options)
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **served_as, **options)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

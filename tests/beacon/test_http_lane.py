@@ -41,7 +41,7 @@ def collector(tmp_path: Path, capacity: int = 1000, **settings: object):
 
 
 @contextmanager
-def lane_server(tmp_path: Path, capacity: int = 1000, **settings: object):
+def lane_server(tmp_path: Path, capacity: int = 1000, keep_alive_s: float = 5, **settings: object):
     """A real server of the collector; yields its URL, its log, and the waiters its
     beacons were answered through (an Exchange for each one that took the lane)."""
     app, log = collector(tmp_path, capacity, **settings)
@@ -53,7 +53,7 @@ def lane_server(tmp_path: Path, capacity: int = 1000, **settings: object):
         submit_to(item, waiter, loop)
 
     app.collect.batches.submit_to = spied  # type: ignore[method-assign]
-    with serve_in_thread(app, free_port()) as url:
+    with serve_in_thread(app, free_port(), timeout_keep_alive=keep_alive_s) as url:
         yield url, log, waiters
 
 
@@ -221,6 +221,27 @@ def test_chunked_oversized_and_100_continue_beacons_go_through_asgi_with_the_sam
         assert too_large.startswith(b"HTTP/1.1 413") and b"body_too_large" in too_large
     assert len(log) == 2
     assert not any(isinstance(w, Exchange) for w in waiters)
+
+
+def test_a_connection_idle_past_the_keep_alive_timeout_is_closed_and_a_busy_one_kept(
+    tmp_path,
+):
+    with lane_server(tmp_path, keep_alive_s=1) as (url, log, _):
+        with connect(url) as busy, connect(url) as idle:
+            idle.sendall(raw_request(beacon()))
+            (reply,) = read_answers(idle, 1)
+            assert reply.startswith(b"HTTP/1.1 204")
+            for _ in range(8):  # a beacon every 0.3 s for 2.4 s: never idle for 1 s
+                busy.sendall(raw_request(beacon()))
+                (reply,) = read_answers(busy, 1)
+                assert reply.startswith(b"HTTP/1.1 204")
+                time.sleep(0.3)
+            idle.settimeout(5)
+            assert idle.recv(1024) == b""  # closed by the server, idle since its answer
+            busy.sendall(raw_request(beacon()))
+            (reply,) = read_answers(busy, 1)
+            assert reply.startswith(b"HTTP/1.1 204")
+        assert len(log) == 10
 
 
 def test_an_http_1_0_beacon_is_answered_and_its_connection_closed(tmp_path):
