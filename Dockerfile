@@ -16,7 +16,8 @@ COPY beacon beacon
 COPY pipeline pipeline
 COPY --from=assets /src/beacon/static/rum.js beacon/static/rum.js
 COPY --from=assets /src/beacon/static/dashboard beacon/static/dashboard
-RUN pip install --no-cache-dir -c requirements.lock . && useradd --system rum
+RUN pip install --no-cache-dir -c requirements.lock . && useradd --system rum \
+    && mkdir -p data/spool && chown -R rum data
 USER rum
 ENV RUM_HOST=0.0.0.0
 EXPOSE 8080

@@ -3,12 +3,14 @@
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
 from beacon.publishers import Publisher
 from beacon.publishers.kafka import KafkaPublisher
 from beacon.publishers.memory import MemoryPublisher
+from beacon.publishers.spool import Spool
 from beacon.settings import Settings
 from pipeline.batching import Limits
 from pipeline.consumer import Pipeline
@@ -59,7 +61,8 @@ def kafka_publisher(settings: Settings) -> KafkaPublisher:
     kafka = kafka_connection(settings)
     assert kafka
     # The app factory connects on_delivered to its produce-latency histogram.
-    return KafkaPublisher(kafka, settings.topic, settings.buffer_size)
+    spool = Spool(Path(settings.spool_dir)) if settings.spool_dir else None
+    return KafkaPublisher(kafka, settings.topic, settings.buffer_size, spool=spool)
 
 
 class PipelineService:

@@ -208,23 +208,24 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         check=True,
         capture_output=True,
     )
+
+    def fresh(env: dict[str, str], port: int) -> dict[str, str]:
+        """A collector's own port and spool."""
+        return {**env, "RUM_PORT": str(port), "RUM_SPOOL_DIR": str(folder / f"spool-{port}")}
+
     bare_runs, our_runs = [], []
     for _ in range(ROUNDS):  # in turns (see the module)
         bare_runs.append(
             measure(uvicorn("bench.baselines.bare_asgi:app", p := free_port()), {}, p, full, {})
         )
-        our_runs.append(
-            measure([*rum, "collector"], {**env, "RUM_PORT": str(p := free_port())}, p, full, {})
-        )
+        our_runs.append(measure([*rum, "collector"], fresh(env, p := free_port()), p, full, {}))
     bare, ours = median_run(bare_runs), median_run(our_runs)
     # Fractions of the measured rate, spread over the connections by a per-request delay.
     paced = {
         share: lua(folder, f"at{share}", body, delay_ms=1000 * CONNECTIONS / (ours["rps"] * share))
         for share in (0.25, 0.5)
     }
-    levels = measure(
-        [*rum, "collector"], {**env, "RUM_PORT": str(p := free_port())}, p, full, paced
-    )["levels"]
+    levels = measure([*rum, "collector"], fresh(env, p := free_port()), p, full, paced)["levels"]
     ours["half_rate_p99_ms"] = levels[0.5]["p99_ms"]
     load_levels = [
         (

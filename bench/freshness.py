@@ -77,6 +77,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         "RUM_TOPIC": f"fresh.{uuid.uuid4().hex[:8]}",
         "RUM_CONSUMER_GROUP": f"fresh-{uuid.uuid4().hex[:6]}",
         "RUM_STORE": f"chdb://{folder}/ch",
+        "RUM_SPOOL_DIR": str(folder / "spool"),
         "RUM_SITES_FILE": str(folder / "sites.toml"),
         "RUM_PORT": str(port),
         "RUM_RATE_PER_IP": "100000",

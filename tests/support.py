@@ -108,13 +108,15 @@ def running(
     command: list[str], env: dict[str, str], log: Path, ready_timeout: float = 90
 ) -> Iterator[Server]:
     """Start a `rum` process on a free 127.0.0.1 port, wait for /readyz, and stop it
-    by PID however the test ends. A RUM_PORT in `env` is kept (a restart in place)."""
+    by PID however the test ends. A RUM_PORT in `env` is kept (a restart in place);
+    a collector spools beside its log unless `env` names a RUM_SPOOL_DIR."""
     port = int(env.get("RUM_PORT") or free_port())
     full_env = {
         **os.environ,
         "RUM_HOST": "127.0.0.1",
         "RUM_PORT": str(port),
         "RUM_DASHBOARD_TOKEN": DASHBOARD_TOKEN,
+        "RUM_SPOOL_DIR": str(log.with_suffix(".spool")),
         **env,
     }
     with log.open("wb") as out:
@@ -146,9 +148,14 @@ def running(
 def spawned(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
     """A process without an HTTP endpoint (the pipeline, a lock holder): started with
     its output in `log`, and killed by PID however the test ends."""
+    spool = {"RUM_SPOOL_DIR": str(log.with_suffix(".spool"))}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            command,
+            env={**os.environ, **spool, **env},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield process

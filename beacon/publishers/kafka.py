@@ -1,8 +1,10 @@
 """Publishing to Kafka through a bounded buffer that absorbs a slow or restarting broker.
 
-A beacon is answered 204 once it is in the buffer; a background task delivers the
-buffer with an idempotent producer (acks=all) and keeps undelivered messages until
-the broker takes them. Stopping drains the buffer before disconnecting.
+A beacon is answered 204 once it is in the buffer (and, with a spool, written to
+disk: beacon/publishers/spool.py); a background task delivers the buffer with an
+idempotent producer (acks=all) and keeps undelivered messages until the broker takes
+them. Stopping drains the buffer before disconnecting; a collector killed before it
+could drain delivers its spool when it starts again.
 
 Sending is amortised: the beacons of one site waiting in the buffer travel as one
 Kafka record (newline-delimited JSON, up to RECORD_BYTES), so a busy collector makes
@@ -18,14 +20,15 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaProducer
 
 from beacon.publishers import Backpressure
+from beacon.publishers.spool import Spool
 from pipeline.kafka_connection import KafkaConnection, connection
 
 log = logging.getLogger("rum.collector")
 
 SEND_CHUNK = 5_000
 RECORD_BYTES = 256 * 1024
-Item = tuple[bytes, bytes, float]
-"""(key, value, accepted at, monotonic seconds)"""
+Item = tuple[bytes, bytes, float, int]
+"""(key, value, accepted at in monotonic seconds, sequence number in the spool)"""
 
 
 def pack(items: list[Item]) -> list[tuple[bytes, bytes, list[Item]]]:
@@ -56,6 +59,7 @@ class KafkaPublisher:
         capacity: int,
         drain_timeout_s: float = 30.0,
         on_delivered: Callable[[float], None] | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.topic = topic
         self.on_delivered = on_delivered
@@ -63,6 +67,7 @@ class KafkaPublisher:
         self.capacity = capacity
         self.drain_timeout_s = drain_timeout_s
         self._kafka = connection(kafka)
+        self._spool = spool
         self._buffer: deque[Item] = deque()
         self._arrived = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
@@ -85,6 +90,12 @@ class KafkaPublisher:
         )
 
     async def start(self) -> None:
+        if self._spool is not None:
+            spooled = self._spool.open()
+            if spooled:
+                log.warning("delivering %d beacons spooled before a restart", len(spooled))
+            now = time.monotonic()
+            self._buffer.extendleft((k, v, now, seq) for seq, k, v in reversed(spooled))
         self._task = asyncio.create_task(self._deliver_forever(), name="kafka-publisher")
 
     async def stop(self) -> None:
@@ -97,11 +108,20 @@ class KafkaPublisher:
                 log.error("stopping with %d undelivered beacons", len(self._buffer))
         if self._producer:
             await self._producer.stop()
+        if self._spool is not None:
+            self._spool.close()
 
     def publish(self, key: bytes, value: bytes) -> None:
         if len(self._buffer) >= self.capacity:
             raise Backpressure
-        self._buffer.append((key, value, time.monotonic()))
+        seq = 0
+        if self._spool is not None:
+            try:
+                seq = self._spool.append(key, value)
+            except OSError as error:
+                log.error("spool write failed (%s): refusing beacons until it works", error)
+                raise Backpressure from None
+        self._buffer.append((key, value, time.monotonic(), seq))
         self._arrived.set()
 
     @property
@@ -166,6 +186,8 @@ class KafkaPublisher:
         for _ in chunk:
             self._buffer.popleft()
         self._buffer.extendleft(reversed(failed))
+        if self._spool is not None:  # what is left is all that Kafka does not have
+            self._spool.acknowledge(self._buffer[0][3] if self._buffer else self._spool.next_seq)
         self._connected = not failed
         if failed:
             error = next(r for r in results if isinstance(r, BaseException))

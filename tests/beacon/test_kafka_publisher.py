@@ -2,6 +2,7 @@
 whether the broker is unreachable or the collector is stopped under load."""
 
 import asyncio
+import functools
 import json
 import signal
 import time
@@ -13,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 from beacon.publishers import Backpressure
 from beacon.publishers.kafka import RECORD_BYTES, KafkaPublisher, pack
-from tests.support import free_port, make_beacon, running
+from tests.support import free_port, make_beacon, running, spawned
 
 
 async def consume_all(kafka: str, topic: str, quiet_s: float = 3.0) -> list[bytes]:
@@ -75,47 +76,132 @@ async def test_buffered_beacons_are_delivered_once_the_broker_answers(kafka, top
     )
 
 
-def test_sigterm_under_load_loses_no_beacon_that_was_answered_204(kafka, topic, tmp_path):
-    (tmp_path / "sites.toml").write_text('[sites.load]\norigins = ["*"]\ncount_bots = true\n')
-    env = {
-        "RUM_TRANSPORT": f"kafka://{kafka}",
-        "RUM_TOPIC": topic,
-        "RUM_SITES_FILE": str(tmp_path / "sites.toml"),
-        "RUM_RATE_PER_IP": "1000000",
-        "RUM_RATE_PER_SITE": "1000000",
-    }
+async def post_under_load(url: str, seconds: float, at_s: float, interrupt) -> list[str]:
+    """16 clients post beacons for `seconds`, calling `interrupt()` after `at_s`; the ids
+    answered 204. A beacon whose request failed was never answered."""
     accepted: list[str] = []
+    deadline = time.monotonic() + seconds
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            beacon = make_beacon("load", id=f"pv{uuid.uuid4().hex[:20]}")
+            try:
+                response = await client.post(
+                    f"{url}/v1/beacon",
+                    content=json.dumps(beacon),
+                    headers={"content-type": "text/plain"},
+                )
+            except httpx.HTTPError:
+                await asyncio.sleep(0.01)  # refused: the collector is going away
+                continue
+            if response.status_code == 204:
+                accepted.append(beacon["id"])
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        senders = [asyncio.create_task(sender(client)) for _ in range(16)]
+        await asyncio.sleep(at_s)
+        interrupt()
+        await asyncio.gather(*senders)
+    return accepted
+
+
+def test_sigterm_under_load_loses_no_beacon_that_was_answered_204(kafka, topic, tmp_path):
+    env = collector_env(tmp_path, kafka, topic)
     with running([".venv/bin/rum", "collector"], env, tmp_path / "collector.log") as collector:
-
-        async def load() -> None:
-            deadline = time.monotonic() + 4
-            stop_at = time.monotonic() + 1.5
-
-            async def sender(client: httpx.AsyncClient) -> None:
-                while time.monotonic() < deadline:
-                    beacon = make_beacon("load", id=f"pv{uuid.uuid4().hex[:20]}")
-                    try:
-                        response = await client.post(
-                            f"{collector.url}/v1/beacon",
-                            content=json.dumps(beacon),
-                            headers={"content-type": "text/plain"},
-                        )
-                    except httpx.HTTPError:
-                        await asyncio.sleep(0.01)  # refused: the collector is going away
-                        continue
-                    if response.status_code == 204:
-                        accepted.append(beacon["id"])
-
-            async with httpx.AsyncClient(timeout=5) as client:
-                senders = [asyncio.create_task(sender(client)) for _ in range(16)]
-                await asyncio.sleep(max(0, stop_at - time.monotonic()))
-                collector.process.send_signal(signal.SIGTERM)
-                await asyncio.gather(*senders)
-
-        asyncio.run(load())
+        sigterm = functools.partial(collector.process.send_signal, signal.SIGTERM)
+        accepted = asyncio.run(post_under_load(collector.url, 4, 1.5, sigterm))
         assert collector.stopped_cleanly()
 
     published = asyncio.run(consume_all(kafka, topic))
     ids = [json.loads(value)["page_view_id"] for value in published]
     assert len(accepted) > 100
     assert sorted(ids) == sorted(accepted)  # every 204 is in Kafka, exactly once
+
+
+def post_beacons(url: str, count: int, site: str = "load") -> list[str]:
+    """`count` beacons posted one after another; the ids answered 204."""
+    accepted = []
+    with httpx.Client(timeout=5) as client:
+        for _ in range(count):
+            beacon = make_beacon(site, id=f"pv{uuid.uuid4().hex[:20]}")
+            response = client.post(
+                f"{url}/v1/beacon",
+                content=json.dumps(beacon),
+                headers={"content-type": "text/plain"},
+            )
+            if response.status_code == 204:
+                accepted.append(beacon["id"])
+    return accepted
+
+
+def wait_until_live(url: str, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, "the collector exited"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the collector did not come up"
+        time.sleep(0.1)
+
+
+def collector_env(tmp_path, kafka: str, topic: str) -> dict[str, str]:
+    (tmp_path / "sites.toml").write_text('[sites.load]\norigins = ["*"]\ncount_bots = true\n')
+    return {
+        "RUM_TRANSPORT": f"kafka://{kafka}",
+        "RUM_TOPIC": topic,
+        "RUM_SITES_FILE": str(tmp_path / "sites.toml"),
+        "RUM_RATE_PER_IP": "1000000",
+        "RUM_RATE_PER_SITE": "1000000",
+        "RUM_SPOOL_DIR": str(tmp_path / "spool"),
+    }
+
+
+def test_beacons_held_by_a_collector_killed_outright_are_delivered_by_its_successor(
+    kafka, topic, tmp_path
+):
+    # The broker is out of reach: every 204 is held by the collector (and its spool).
+    port = str(free_port())
+    env = {**collector_env(tmp_path, f"127.0.0.1:{free_port()}", topic), "RUM_PORT": port}
+    with spawned([".venv/bin/rum", "collector"], env, tmp_path / "killed.log") as killed:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_live(url, killed)
+        accepted = post_beacons(url, 300)
+        killed.kill()  # SIGKILL: no draining
+        killed.wait(10)
+    assert len(accepted) == 300
+
+    env = collector_env(tmp_path, kafka, topic)  # the same spool, the broker reachable
+    with running([".venv/bin/rum", "collector"], env, tmp_path / "successor.log") as successor:
+        later = post_beacons(successor.url, 20)
+        assert successor.stopped_cleanly()
+    assert "delivering 300 beacons spooled before a restart" in successor.log.read_text()
+
+    published = asyncio.run(consume_all(kafka, topic))
+    ids = [json.loads(value)["page_view_id"] for value in published]
+    assert sorted(ids) == sorted(accepted + later)  # every 204, exactly once
+    assert list(tmp_path.joinpath("spool").glob("*.seg")) != []  # the successor's own
+
+
+def test_a_collector_killed_under_load_loses_no_beacon_it_answered_204(kafka, topic, tmp_path):
+    env = collector_env(tmp_path, kafka, topic)
+    with running([".venv/bin/rum", "collector"], env, tmp_path / "killed.log") as killed:
+        # SIGKILL, mid-load: whatever it held is in its spool.
+        accepted = asyncio.run(post_under_load(killed.url, 1.5, 1.0, killed.process.kill))
+        killed.process.wait(10)
+
+    with running([".venv/bin/rum", "collector"], env, tmp_path / "successor.log") as successor:
+        assert successor.stopped_cleanly()
+
+    published = [
+        json.loads(value)["page_view_id"] for value in asyncio.run(consume_all(kafka, topic))
+    ]
+    assert len(accepted) > 100
+    assert set(accepted) <= set(published)  # no 204 lost
+    # Beacons sent but not yet acknowledged when the collector died are sent again by
+    # its successor: Kafka may hold a few twice (idempotence is per producer session),
+    # and the pipeline stores them once (tests/pipeline/test_consumer_kafka.py,
+    # …sent_twice_is_stored_once). Any beacon beyond the 204s was in flight, unanswered.
+    assert len(set(published)) - len(accepted) <= 16

@@ -53,6 +53,8 @@ def test_the_collector_is_published_and_drains_before_it_is_killed():
     assert "8080:8080" in collector["ports"]
     assert collector["environment"]["RUM_HOST"] == "0.0.0.0"
     assert collector["stop_grace_period"] == "40s"
+    spool = collector["environment"]["RUM_SPOOL_DIR"]  # kept across a container's restarts
+    assert f"collector-spool:{spool}" in collector["volumes"]
 
 
 def test_the_pipeline_serves_its_health_and_metrics_and_both_roles_are_scraped():

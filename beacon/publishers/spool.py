@@ -1,0 +1,144 @@
+"""The collector's write-ahead spool: a beacon answered 204 is on disk until Kafka has
+acknowledged it, so a collector killed outright (SIGKILL, the OOM killer, a crash)
+delivers what it held when it starts again.
+
+The spool is a folder of append-only segment files, each named by the sequence number
+of its first beacon (and its creation time). A frame is a header (kind, sequence
+number, key and value lengths) and the bytes; the publisher appends a beacon's frame
+before it takes the beacon, and an acknowledgement frame ("everything before sequence
+N is in Kafka") after each delivered send. Opening the folder reads back the beacons after the last
+acknowledgement; a segment is deleted once the next one starts at or below it.
+
+Frames are written with one write(2) each and never fsync'd: they survive the death of
+the process (the kernel holds them), not of the machine, as Kafka's own log does by
+default. A torn last frame (the disk filled up mid-write) ends its segment's reading.
+One process holds the folder at a time (an exclusive lock).
+"""
+
+import fcntl
+import os
+import struct
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+BEACON, ACKNOWLEDGED = 1, 2
+FRAME = struct.Struct(">BQII")
+"""kind, sequence number, key length, value length."""
+SEGMENT_BYTES = 64 * 1024 * 1024
+MAX_PART = 16 * 1024 * 1024
+"""No key or value is longer: a header claiming more is damage, not a frame."""
+
+Spooled = tuple[int, bytes, bytes]
+"""(sequence number, key, value)"""
+
+
+class SpoolInUse(RuntimeError):
+    """Another process holds the spool folder."""
+
+
+def frames(data: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """(kind, sequence number, key, value) of each whole frame, in order."""
+    at = 0
+    while at + FRAME.size <= len(data):
+        kind, seq, key_len, value_len = FRAME.unpack_from(data, at)
+        end = at + FRAME.size + key_len + value_len
+        if kind not in (BEACON, ACKNOWLEDGED) or max(key_len, value_len) > MAX_PART:
+            return  # damaged: nothing after it can be trusted
+        if end > len(data):
+            return  # torn
+        key_at = at + FRAME.size
+        yield kind, seq, data[key_at : key_at + key_len], data[key_at + key_len : end]
+        at = end
+
+
+class Spool:
+    def __init__(self, folder: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.folder = folder
+        self.segment_bytes = segment_bytes
+        self.next_seq = 0
+        self._acknowledged = 0
+        self._segments: list[tuple[int, Path]] = []
+        self._fd = -1
+        self._size = 0
+        self._lock: int | None = None
+
+    def open(self) -> list[Spooled]:
+        """Lock the folder and read back the beacons not acknowledged, oldest first."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = os.open(self.folder / "spool.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock)
+            raise SpoolInUse(
+                f"{self.folder} is in use by another collector: give each its own RUM_SPOOL_DIR"
+            ) from None
+        self._lock = lock
+        spooled: list[Spooled] = []
+        for path in sorted(self.folder.glob("*.seg")):
+            self._segments.append((int(path.stem.split("-")[0]), path))
+            for kind, seq, key, value in frames(path.read_bytes()):
+                if kind == BEACON:
+                    spooled.append((seq, key, value))
+                    self.next_seq = max(self.next_seq, seq + 1)
+                else:
+                    self._acknowledged = max(self._acknowledged, seq)
+        self.next_seq = max(self.next_seq, self._acknowledged)
+        self._new_segment()
+        self._drop_delivered_segments()
+        return [item for item in spooled if item[0] >= self._acknowledged]
+
+    def append(self, key: bytes, value: bytes) -> int:
+        """Write one beacon; its sequence number. Raises OSError when it is not written
+        whole (a full disk): the caller must not take the beacon then."""
+        seq = self.next_seq
+        self._write(FRAME.pack(BEACON, seq, len(key), len(value)) + key + value)
+        self.next_seq = seq + 1
+        if self._size >= self.segment_bytes:
+            self._new_segment()
+        return seq
+
+    def acknowledge(self, upto: int) -> None:
+        """Every beacon before sequence number `upto` is in Kafka."""
+        if upto <= self._acknowledged:
+            return
+        try:
+            self._write(FRAME.pack(ACKNOWLEDGED, upto, 0, 0))
+        except OSError:
+            return  # not recorded: those beacons would be sent again after a restart
+        self._acknowledged = upto
+        self._drop_delivered_segments()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
+
+    def _write(self, frame: bytes) -> None:
+        try:
+            written = os.write(self._fd, frame)
+        except OSError:
+            self._new_segment()  # whatever part of the frame got in ends the old one
+            raise
+        self._size += written
+        if written < len(frame):
+            self._new_segment()
+            raise OSError(f"spool: {written} of {len(frame)} bytes written (disk full?)")
+
+    def _new_segment(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+        # Named by first sequence number, then creation time: a new segment can start at
+        # the number an empty or torn one started at, and must sort after it.
+        path = self.folder / f"{self.next_seq:020d}-{time.time_ns():020d}.seg"
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._size = os.fstat(self._fd).st_size
+        self._segments.append((self.next_seq, path))
+
+    def _drop_delivered_segments(self) -> None:
+        while len(self._segments) > 1 and self._segments[1][0] <= self._acknowledged:
+            self._segments.pop(0)[1].unlink(missing_ok=True)

@@ -1,0 +1,83 @@
+"""The collector's spool: what was not acknowledged comes back after a restart, what
+was acknowledged does not, and one process holds a folder at a time."""
+
+import pytest
+
+from beacon.publishers.spool import FRAME, Spool, SpoolInUse
+
+
+def reopened(folder, **options) -> tuple[Spool, list[tuple[int, bytes, bytes]]]:
+    spool = Spool(folder, **options)
+    return spool, spool.open()
+
+
+def test_beacons_not_acknowledged_come_back_in_order_after_a_restart(tmp_path):
+    spool, spooled = reopened(tmp_path)
+    assert spooled == []
+    seqs = [spool.append(b"shop", f"beacon-{i}".encode()) for i in range(5)]
+    assert seqs == [0, 1, 2, 3, 4]
+    spool.acknowledge(2)  # beacons 0 and 1 are in Kafka
+    spool.close()  # as a killed process leaves it: nothing more was written
+
+    spool, spooled = reopened(tmp_path)
+    assert spooled == [
+        (2, b"shop", b"beacon-2"),
+        (3, b"shop", b"beacon-3"),
+        (4, b"shop", b"beacon-4"),
+    ]
+    assert spool.append(b"shop", b"beacon-5") == 5  # numbering goes on
+    spool.acknowledge(6)
+    spool.close()
+
+    _, spooled = reopened(tmp_path)
+    assert spooled == []
+
+
+def test_a_segment_is_deleted_once_all_its_beacons_are_acknowledged(tmp_path):
+    spool, _ = reopened(tmp_path, segment_bytes=200)
+    value = b"x" * 100
+    for _ in range(6):  # two beacons a segment
+        spool.append(b"k", value)
+    assert len(list(tmp_path.glob("*.seg"))) == 4  # three full ones and the current one
+    spool.acknowledge(3)  # the first segment (0, 1) is done; the second (2, 3) is not
+    assert len(list(tmp_path.glob("*.seg"))) == 3
+    spool.acknowledge(6)
+    assert len(list(tmp_path.glob("*.seg"))) == 1
+    spool.close()
+    _, spooled = reopened(tmp_path, segment_bytes=200)
+    assert spooled == []
+
+
+def test_a_torn_last_frame_ends_the_reading_and_the_beacons_before_it_come_back(tmp_path):
+    spool, _ = reopened(tmp_path)
+    spool.append(b"k", b"whole")
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    with segment.open("ab") as out:  # a frame cut short, as a full disk leaves it
+        out.write(FRAME.pack(1, 1, 1, 50) + b"k" + b"only part of it")
+    spool, spooled = reopened(tmp_path)
+    assert spooled == [(0, b"k", b"whole")]
+    assert spool.append(b"k", b"next") == 1  # written in a new segment, after the torn one
+    spool.close()
+    _, spooled = reopened(tmp_path)
+    assert spooled == [(0, b"k", b"whole"), (1, b"k", b"next")]
+
+
+def test_damage_in_a_header_ends_the_reading_of_its_segment(tmp_path):
+    spool, _ = reopened(tmp_path)
+    spool.append(b"k", b"whole")
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    with segment.open("ab") as out:
+        out.write(b"\x07" + b"\xff" * 100)
+    _, spooled = reopened(tmp_path)
+    assert spooled == [(0, b"k", b"whole")]
+
+
+def test_one_process_holds_a_folder_at_a_time(tmp_path):
+    first, _ = reopened(tmp_path)
+    with pytest.raises(SpoolInUse, match="RUM_SPOOL_DIR"):
+        Spool(tmp_path).open()
+    first.close()
+    second, _ = reopened(tmp_path)  # released when the first closed (or died)
+    second.close()
