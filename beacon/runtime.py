@@ -134,9 +134,35 @@ def pipeline_service(
     return PipelineService(pipeline, drain=memory_log is not None)
 
 
+def memory_transport(settings: Settings) -> tuple[MemoryLog, Spool | None]:
+    """The in-process log. With a spool, the log goes on from it: it starts with the
+    beacons a killed process had accepted and not written, at their own offsets (their
+    sequence numbers), under a topic named by the spool, so the pipeline's intents and
+    deduplication tokens from before the kill still match (exactly once)."""
+    if not settings.spool_dir:
+        return MemoryLog(settings.buffer_size), None
+    spool = Spool(Path(settings.spool_dir))
+    spooled = spool.open()
+    first = spooled[0][0] if spooled else spool.next_seq
+    if [seq for seq, _, _ in spooled] != list(range(first, first + len(spooled))):
+        # Damage cut frames out: number what is left afresh (offsets must be contiguous).
+        log.error("spool %s has gaps: its beacons are numbered again", settings.spool_dir)
+        spooled = [(spool.append(key, value), key, value) for _, key, value in spooled]
+        first = spooled[0][0]
+        spool.acknowledge(first)
+    memory_log = MemoryLog(
+        settings.buffer_size, f"memory-{spool.identity}", first, on_commit=spool.acknowledge
+    )
+    for _, _, value in spooled:
+        memory_log.restore(value)
+    if spooled:
+        log.warning("%d beacons spooled before a restart are written first", len(spooled))
+    return memory_log, spool
+
+
 def publisher_and_pipeline(settings: Settings, store: Client) -> tuple[Publisher, PipelineService]:
     """Both roles in one process: through the in-process log, or through Kafka."""
     if settings.transport == MEMORY:
-        memory_log = MemoryLog(settings.buffer_size)
-        return MemoryPublisher(memory_log), pipeline_service(settings, store, memory_log)
+        memory_log, spool = memory_transport(settings)
+        return MemoryPublisher(memory_log, spool), pipeline_service(settings, store, memory_log)
     return kafka_publisher(settings), pipeline_service(settings, store)

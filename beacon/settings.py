@@ -40,10 +40,10 @@ class Settings:
     buffer_size: int = 20_000
     """Beacons the collector holds while the transport is slow, before answering 503."""
     spool_dir: str = "./data/spool"
-    """Where a collector on Kafka writes each beacon before answering 204, until Kafka
-    has it: killed outright, it delivers them when it starts again. One folder per
-    collector process (it is locked); empty turns the spool off, and a killed collector
-    then loses the beacons it held."""
+    """Where each beacon is written before its 204, until Kafka has it (on the
+    in-process queue: until it is stored): killed outright, the process delivers them
+    when it starts again. One folder per process (it is locked); empty turns the spool
+    off, and a killed process then loses the beacons it held."""
     batch_rows: int = 10_000
     batch_bytes: int = 16 * 1024 * 1024
     batch_wait_ms: int = 500

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import deque
+from collections.abc import Callable
 
 from pipeline.source import Message, PartitionsChanged
 
@@ -18,15 +19,24 @@ class LogFull(Exception):
 
 
 class MemoryLog:
-    def __init__(self, capacity: int) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        topic: str = "",
+        first_offset: int = 0,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
+        """`topic` and `first_offset` continue a log kept on disk (the collector's
+        spool); `on_commit(offset)` is told what the pipeline has written."""
         self.capacity = capacity
-        # A fresh name per process: offsets restart at 0, so insert deduplication
-        # tokens (topic/partition/range) must never match a previous run's.
-        self.topic = f"memory-{uuid.uuid4().hex[:12]}"
+        # Without a topic, a fresh name per process: offsets restart at 0, so insert
+        # deduplication tokens (topic/partition/range) must never match a previous run's.
+        self.topic = topic or f"memory-{uuid.uuid4().hex[:12]}"
+        self.on_commit = on_commit
         self._entries: deque[Message] = deque()
-        self._next_offset = 0
-        self._read_offset = 0
-        self._committed = 0
+        self._next_offset = first_offset
+        self._read_offset = first_offset
+        self._committed = first_offset
         self._arrived = asyncio.Event()
 
     def __len__(self) -> int:
@@ -35,9 +45,17 @@ class MemoryLog:
     def append(self, value: bytes) -> None:
         if len(self._entries) >= self.capacity:
             raise LogFull
+        self.restore(value)
+
+    def restore(self, value: bytes) -> None:
+        """Append beyond the capacity: what a previous process had accepted."""
         self._entries.append(Message(0, self._next_offset, value))
         self._next_offset += 1
         self._arrived.set()
+
+    @property
+    def next_offset(self) -> int:
+        return self._next_offset
 
     def read(self, max_records: int) -> list[Message]:
         start = self._read_offset - self._committed
@@ -59,6 +77,8 @@ class MemoryLog:
         while self._entries and self._entries[0].offset < offset:
             self._entries.popleft()
         self._committed = max(self._committed, offset)
+        if self.on_commit is not None:
+            self.on_commit(self._committed)
 
     @property
     def committed(self) -> int:

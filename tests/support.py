@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -493,6 +494,37 @@ def serve_in_thread(app, port: int, timeout: float = 30, **options: object) -> I
 # The pipeline against the real broker and engine (tests/pipeline).
 
 FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
+
+
+async def post_under_load(
+    url: str, seconds: float, at_s: float, interrupt, site: str = "load"
+) -> list[str]:
+    """16 clients post beacons for `seconds`, calling `interrupt()` after `at_s`; the ids
+    answered 204. A beacon whose request failed was never answered."""
+    accepted: list[str] = []
+    deadline = time.monotonic() + seconds
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            beacon = make_beacon(site, id=f"pv{uuid.uuid4().hex[:20]}")
+            try:
+                response = await client.post(
+                    f"{url}/v1/beacon",
+                    content=json.dumps(beacon),
+                    headers={"content-type": "text/plain"},
+                )
+            except httpx.HTTPError:
+                await asyncio.sleep(0.01)  # refused: the collector is going away
+                continue
+            if response.status_code == 204:
+                accepted.append(beacon["id"])
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        senders = [asyncio.create_task(sender(client)) for _ in range(16)]
+        await asyncio.sleep(at_s)
+        interrupt()
+        await asyncio.gather(*senders)
+    return accepted
 
 
 def count_rows(store, site: str) -> int:

@@ -1,12 +1,24 @@
-"""Publishing into the in-process log of the one-process mode."""
+"""Publishing into the in-process log of the one-process mode.
+
+With a spool (beacon/publishers/spool.py), each beacon is written to it before it is
+taken, under a sequence number equal to its offset in the log, and the log's commits
+(the pipeline has written up to there) are its acknowledgements: a process killed
+outright starts again with the beacons it had not written (runtime.memory_transport).
+"""
+
+import logging
 
 from beacon.publishers import Backpressure
+from beacon.publishers.spool import Spool
 from pipeline.memory_log import LogFull, MemoryLog
+
+log = logging.getLogger("rum.collector")
 
 
 class MemoryPublisher:
-    def __init__(self, log: MemoryLog) -> None:
+    def __init__(self, log: MemoryLog, spool: Spool | None = None) -> None:
         self.log = log
+        self.spool = spool
 
     async def start(self) -> None:
         pass
@@ -15,9 +27,18 @@ class MemoryPublisher:
         pass  # the pipeline drains the log when it stops
 
     def publish(self, key: bytes, value: bytes) -> None:
+        if not self.has_room:  # before the spool: it must hold only what the log takes
+            raise Backpressure
+        if self.spool is not None:
+            try:
+                seq = self.spool.append(key, value)
+                assert seq == self.log.next_offset, "the spool and the log are out of step"
+            except OSError as error:
+                log.error("spool write failed (%s): refusing beacons until it works", error)
+                raise Backpressure from None
         try:
             self.log.append(value)
-        except LogFull:
+        except LogFull:  # not reached: has_room said so, and nothing ran in between
             raise Backpressure from None
 
     @property

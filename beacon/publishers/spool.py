@@ -19,6 +19,7 @@ import fcntl
 import os
 import struct
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,6 +63,8 @@ class Spool:
         self._fd = -1
         self._size = 0
         self._lock: int | None = None
+        self.identity = ""
+        """Names this folder's numbering: a folder made afresh numbers from 0 again."""
 
     def open(self) -> list[Spooled]:
         """Lock the folder and read back the beacons not acknowledged, oldest first."""
@@ -75,6 +78,10 @@ class Spool:
                 f"{self.folder} is in use by another collector: give each its own RUM_SPOOL_DIR"
             ) from None
         self._lock = lock
+        identity = self.folder / "spool.id"
+        if not identity.exists():
+            identity.write_text(uuid.uuid4().hex[:12])
+        self.identity = identity.read_text().strip()
         spooled: list[Spooled] = []
         for path in sorted(self.folder.glob("*.seg")):
             self._segments.append((int(path.stem.split("-")[0]), path))

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 from beacon.publishers import Backpressure
 from beacon.publishers.kafka import RECORD_BYTES, KafkaPublisher, pack
-from tests.support import free_port, make_beacon, running, spawned
+from tests.support import free_port, make_beacon, post_under_load, running, spawned
 
 
 async def consume_all(kafka: str, topic: str, quiet_s: float = 3.0) -> list[bytes]:
@@ -74,35 +74,6 @@ async def test_buffered_beacons_are_delivered_once_the_broker_answers(kafka, top
     assert sorted(await consume_all(kafka, topic)) == sorted(
         f"beacon-{i}".encode() for i in range(50)
     )
-
-
-async def post_under_load(url: str, seconds: float, at_s: float, interrupt) -> list[str]:
-    """16 clients post beacons for `seconds`, calling `interrupt()` after `at_s`; the ids
-    answered 204. A beacon whose request failed was never answered."""
-    accepted: list[str] = []
-    deadline = time.monotonic() + seconds
-
-    async def sender(client: httpx.AsyncClient) -> None:
-        while time.monotonic() < deadline:
-            beacon = make_beacon("load", id=f"pv{uuid.uuid4().hex[:20]}")
-            try:
-                response = await client.post(
-                    f"{url}/v1/beacon",
-                    content=json.dumps(beacon),
-                    headers={"content-type": "text/plain"},
-                )
-            except httpx.HTTPError:
-                await asyncio.sleep(0.01)  # refused: the collector is going away
-                continue
-            if response.status_code == 204:
-                accepted.append(beacon["id"])
-
-    async with httpx.AsyncClient(timeout=5) as client:
-        senders = [asyncio.create_task(sender(client)) for _ in range(16)]
-        await asyncio.sleep(at_s)
-        interrupt()
-        await asyncio.gather(*senders)
-    return accepted
 
 
 def test_sigterm_under_load_loses_no_beacon_that_was_answered_204(kafka, topic, tmp_path):

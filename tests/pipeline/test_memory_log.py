@@ -48,3 +48,16 @@ async def test_its_lag_is_what_is_appended_and_not_yet_committed():
     assert source.lag() == {0: 3}  # read is not done
     await source.commit({0: read[1].offset + 1})
     assert source.lag() == {0: 1}
+
+
+def test_a_log_kept_on_disk_goes_on_at_its_offsets_and_tells_its_commits():
+    commits: list[int] = []
+    log = MemoryLog(capacity=2, topic="memory-spool", first_offset=40, on_commit=commits.append)
+    for value in (b"a", b"b", b"c"):  # what a killed process held: taken beyond the capacity
+        log.restore(value)
+    assert log.topic == "memory-spool" and log.next_offset == 43
+    assert [m.offset for m in log.read(5)] == [40, 41, 42]
+    with pytest.raises(LogFull):
+        log.append(b"d")
+    log.commit(42)
+    assert commits == [42] and len(log) == 1
