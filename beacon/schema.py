@@ -6,21 +6,35 @@ other parts use short keys to keep the snippet and its payload small.
 """
 
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic.alias_generators import to_camel
 
-from pipeline.records import MAX_MS
+from pipeline import records
 
-# The stored row's bounds (pipeline/records.py), checked here already so that a beacon
-# the collector accepts is never refused by the pipeline.
-Millis = Annotated[float, Field(ge=0, le=MAX_MS, allow_inf_nan=False)]
-Bytes = Annotated[int, Field(ge=0, le=10_000_000_000)]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
-Label = Annotated[str, Field(max_length=64)]
-Text = Annotated[str, Field(max_length=512)]
+
+def checked(stored: object) -> object:
+    """A bounded type of the stored row (pipeline/records.py, msgspec) as the same check
+    in pydantic: a beacon the collector accepts is never refused by the pipeline."""
+    base, meta = get_args(stored)
+    bounds = {
+        name: getattr(meta, name)
+        for name in ("gt", "ge", "lt", "le", "min_length", "max_length")
+        if getattr(meta, name) is not None
+    }
+    if base is float:
+        bounds["allow_inf_nan"] = False
+    return Annotated[base, Field(**bounds)]
+
+
+Millis = checked(records.Millis)
+Bytes = checked(records.Bytes)
+Count = checked(records.Count)
+Label = checked(records.Label)
+Text = checked(records.Text)
 EPOCH_MIN_MS = 1_500_000_000_000  # 2017: older clocks are broken, not old page views
 EPOCH_MAX_MS = 4_100_000_000_000  # 2099
 EpochMs = Annotated[float, Field(ge=EPOCH_MIN_MS, le=EPOCH_MAX_MS, allow_inf_nan=False)]
@@ -32,15 +46,7 @@ class Part(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class Navigation(Part):
-    """The PerformanceNavigationTiming entry, in ms since the navigation's time origin
-    (0: did not happen), under the specification's own names.
-
-    Its fields are the stored row's (pipeline/records.py NavigationTimings), listed again
-    here because the two are checked by different libraries; tests/beacon/test_ingest.py
-    reads every ingested beacon back as a stored record, which refuses a field it lacks.
-    """
-
+class _NavigationType(Part):
     # The snippet sends the entry's own toJSON(): fields a browser adds over time
     # (and the few we do not store) are ignored rather than refused.
     model_config = ConfigDict(
@@ -48,32 +54,20 @@ class Navigation(Part):
     )
 
     type: Literal["navigate", "reload", "back_forward", "prerender"] = "navigate"
-    worker_start: Millis = 0
-    redirect_start: Millis = 0
-    redirect_end: Millis = 0
-    fetch_start: Millis = 0
-    domain_lookup_start: Millis = 0
-    domain_lookup_end: Millis = 0
-    connect_start: Millis = 0
-    secure_connection_start: Millis = 0
-    connect_end: Millis = 0
-    request_start: Millis = 0
-    response_start: Millis = 0
-    response_end: Millis = 0
-    dom_interactive: Millis = 0
-    dom_content_loaded_event_start: Millis = 0
-    dom_content_loaded_event_end: Millis = 0
-    dom_complete: Millis = 0
-    load_event_start: Millis = 0
-    load_event_end: Millis = 0
-    activation_start: Millis = 0
-    redirect_count: Annotated[int, Field(ge=0, le=100)] = 0
-    transfer_size: Bytes = 0
-    encoded_body_size: Bytes = 0
-    decoded_body_size: Bytes = 0
-    response_status: Annotated[int, Field(ge=0, le=999)] = 0
-    next_hop_protocol: Label = ""
-    delivery_type: Label = ""
+
+
+# Its marks are the stored row's (records.NavigationTimings), with their bounds and
+# defaults, read from the wire under the specification's own (camelCase) names.
+Navigation = create_model(
+    "Navigation",
+    __base__=_NavigationType,
+    __doc__="""The PerformanceNavigationTiming entry, in ms since the navigation's time origin
+    (0: did not happen), under the specification's own names.""",
+    **{
+        field.name: (checked(field.type), field.default)
+        for field in msgspec.structs.fields(records.NavigationTimings)
+    },
+)
 
 
 class LCP(Part):

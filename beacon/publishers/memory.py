@@ -10,7 +10,7 @@ import logging
 
 from beacon.publishers import Backpressure
 from beacon.publishers.spool import Spool
-from pipeline.memory_log import LogFull, MemoryLog
+from pipeline.memory_log import MemoryLog
 
 log = logging.getLogger("rum.collector")
 
@@ -36,10 +36,7 @@ class MemoryPublisher:
             except OSError as error:
                 log.error("spool write failed (%s): refusing beacons until it works", error)
                 raise Backpressure from None
-        try:
-            self.log.append(value)
-        except LogFull:  # not reached: has_room said so, and nothing ran in between
-            raise Backpressure from None
+        self.log.append(value)  # has room: checked above, and nothing ran in between
 
     @property
     def has_room(self) -> bool:

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 from beacon.publishers import Backpressure
 from beacon.publishers.kafka import RECORD_BYTES, KafkaPublisher, pack
-from tests.support import free_port, make_beacon, post_under_load, running, spawned
+from tests.support import free_port, make_beacon, post_under_load, running, spawned, wait_until
 
 
 async def consume_all(kafka: str, topic: str, quiet_s: float = 3.0) -> list[bytes]:
@@ -105,17 +105,12 @@ def post_beacons(url: str, count: int, site: str = "load") -> list[str]:
     return accepted
 
 
-def wait_until_live(url: str, process, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert process.poll() is None, "the collector exited"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "the collector did not come up"
-        time.sleep(0.1)
+def live(url: str, process) -> bool:
+    assert process.poll() is None, "the collector exited"
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def collector_env(tmp_path, kafka: str, topic: str) -> dict[str, str]:
@@ -138,7 +133,7 @@ def test_beacons_held_by_a_collector_killed_outright_are_delivered_by_its_succes
     env = {**collector_env(tmp_path, f"127.0.0.1:{free_port()}", topic), "RUM_PORT": port}
     with spawned([".venv/bin/rum", "collector"], env, tmp_path / "killed.log") as killed:
         url = f"http://127.0.0.1:{port}"
-        wait_until_live(url, killed)
+        wait_until(lambda: live(url, killed), 60, 0.1, message="the collector to come up")
         accepted = post_beacons(url, 300)
         killed.kill()  # SIGKILL: no draining
         killed.wait(10)
