@@ -2,7 +2,9 @@
 
 from operator import itemgetter
 
-from beacon.schema import Beacon, Navigation
+import msgspec
+
+from beacon.schema import WireBeacon
 
 MAX_SKEW_MS = 24 * 3600 * 1000
 """A client clock more than a day off is broken; its timestamps cannot be corrected."""
@@ -36,9 +38,9 @@ _ORDER = (
 _CHAINS = tuple((chain, itemgetter(*chain)) for chain in _ORDER)
 
 
-def timings_out_of_order(nav: Navigation) -> str | None:
+def timings_out_of_order(nav: msgspec.Struct) -> str | None:
     """The first pair of marks in the wrong order, as 'earlier>later', or None."""
-    fields = vars(nav)
+    fields = msgspec.structs.asdict(nav)
     for chain, marks_of in _CHAINS:
         marks = list(filter(None, marks_of(fields)))
         if marks == sorted(marks):
@@ -53,10 +55,10 @@ def timings_out_of_order(nav: Navigation) -> str | None:
     return None
 
 
-def clock_skew_ms(beacon: Beacon, received_ms: int) -> float:
+def clock_skew_ms(beacon: WireBeacon, received_ms: int) -> float:
     """How far the client's clock is from ours (0 when the beacon has no send time)."""
     return 0.0 if beacon.sent is None else abs(received_ms - beacon.sent)
 
 
-def page_age_ms(beacon: Beacon) -> float:
+def page_age_ms(beacon: WireBeacon) -> float:
     return 0.0 if beacon.sent is None else beacon.sent - beacon.t

@@ -13,6 +13,7 @@ import msgspec
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic.alias_generators import to_camel
 
+from beacon.mirror import mirror
 from pipeline import records
 
 
@@ -49,9 +50,7 @@ class Part(BaseModel):
 class _NavigationType(Part):
     # The snippet sends the entry's own toJSON(): fields a browser adds over time
     # (and the few we do not store) are ignored rather than refused.
-    model_config = ConfigDict(
-        strict=True, extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, alias_generator=to_camel)
 
     type: Literal["navigate", "reload", "back_forward", "prerender"] = "navigate"
 
@@ -142,7 +141,8 @@ class Context(Part):
 
 
 class Beacon(Part):
-    v: Literal[1]
+    # The integer 1: pydantic's Literal[1] would also take true and 1.0.
+    v: Annotated[int, Field(ge=1, le=1, json_schema_extra={"const": 1})]
     site: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
     seq: Annotated[int, Field(ge=0, le=1000)] = 0
@@ -190,3 +190,8 @@ def url_problem(url: str) -> str:
     except ValueError as error:
         return f"not a URL: {error}"
     return "" if parts.hostname else "not a URL: no host"
+
+
+WireBeacon = mirror(Beacon)
+"""The contract as the collector decodes it: the same checks, in C (beacon/mirror.py).
+Its fields are Beacon's; pydantic is asked only why a beacon is refused."""
