@@ -23,7 +23,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def stage_two_digest(code: bytes) -> str:
     """A built file's content hash: the name stage one requests stage two by (as
     js/build.mjs computes it), and each file's ETag."""
-    return hashlib.sha256(code).hexdigest()[:16]
+    return hashlib.sha256(code).hexdigest()[:12]
 
 
 def accepted_encoding(accept_encoding: str, available: set[str]) -> str | None:

@@ -49,7 +49,7 @@ const write = async (name, code) => {
 // The stages share one object; the mangle cache gives its names the same short form
 // in both.
 const main = await bundle('index.js', { mangleCache: {} });
-const hash = createHash('sha256').update(main.code).digest('hex').slice(0, 16);
+const hash = createHash('sha256').update(main.code).digest('hex').slice(0, 12);
 const loader = await bundle('loader.js', {
   mangleCache: main.mangleCache,
   define: { STAGE_TWO: JSON.stringify(`rum-main.${hash}.js`) },

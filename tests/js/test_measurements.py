@@ -278,6 +278,8 @@ def test_a_back_forward_cache_restore_is_a_new_page_view(store, collector, origi
     page.wait_for_url("**/elsewhere")
     page.go_back(wait_until="commit")  # a restore fires no load event
     page.wait_for_function("__seen.restored")
+    page.wait_for_timeout(300)  # an idle moment: when stage two would be fetched again
+    assert page.evaluate("document.querySelectorAll('script[src*=\"/rum-main.\"]').length") == 1
     leave(page, origin)
     # Clicking the link was an interaction of the first view: its INP may follow in a
     # seq 1 beacon. The restore is a view of its own.

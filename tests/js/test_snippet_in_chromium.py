@@ -11,7 +11,7 @@ from tests.support import ROOT, SNIPPET_RUNNING, Page, chromium, page_server
 
 STATIC = ROOT / "beacon" / "static"
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
-<script>{before}</script>
+<script>{before}</script>{head}
 <script async src="/rum.js" data-site="shop" {attributes}></script></head>
 <body><h1>Hello</h1></body></html>"""
 HIDE = """() => {
@@ -31,12 +31,19 @@ def serve_stages(route, stage_two: bool = True) -> None:
 
 
 def beacons_from(
-    before: str = "", attributes: str = "", hide_times: int = 1, stage_two: bool = True
+    before: str = "",
+    attributes: str = "",
+    hide_times: int = 1,
+    stage_two: bool = True,
+    head: str = "",
 ) -> tuple[list, list]:
     """Load a page with the snippet, hide it, and return (beacons posted, page errors).
     Without stage_two, the request for stage two fails (blocked, offline, or the page
     is left before it arrives): stage one must still send the page view."""
-    pages = {"/page": PAGE.format(before=before, attributes=attributes)}
+    pages = {
+        "/page": PAGE.format(before=before, attributes=attributes, head=head),
+        "/vendor.js": Page("", content_type="text/javascript"),
+    }
     sent: list[dict] = []
     errors: list[str] = []
     with page_server(pages) as origin, chromium() as browser:
@@ -84,7 +91,7 @@ def test_a_page_view_stage_two_never_reached_is_still_sent_by_stage_one():
 
 
 def test_stage_two_is_fetched_only_after_the_page_has_loaded():
-    pages = {"/page": PAGE.format(before="", attributes="")}
+    pages = {"/page": PAGE.format(before="", attributes="", head="")}
     with page_server(pages) as origin, chromium() as browser:
         page = browser.new_page()
         page.route("**/rum*.js", serve_stages)
@@ -101,7 +108,7 @@ def test_stage_two_is_fetched_only_after_the_page_has_loaded():
 
 def test_a_page_with_a_nonce_based_csp_lets_stage_two_run():
     csp = "script-src 'nonce-r4nd0m'"  # no 'strict-dynamic': each script needs the nonce
-    page_html = PAGE.format(before="", attributes='nonce="r4nd0m"')
+    page_html = PAGE.format(before="", attributes='nonce="r4nd0m"', head="")
     pages = {"/page": Page(page_html, headers=(("content-security-policy", csp),))}
     with page_server(pages) as origin, chromium() as browser:
         page = browser.new_page()
@@ -127,6 +134,13 @@ def test_a_route_name_and_endpoint_come_from_the_script_tag():
     (beacon,) = sent
     assert beacon["url"].endswith("/custom/collect")
     assert json.loads(beacon["body"])["route"] == "checkout"
+
+
+def test_its_own_tag_is_told_from_another_vendors_with_the_same_attributes():
+    other = '<script src="/vendor.js" data-site="other" data-endpoint="/custom/other"></script>'
+    sent, _ = beacons_from(head=other)
+    (beacon,) = sent
+    assert beacon["url"].endswith("/v1/beacon") and json.loads(beacon["body"])["site"] == "shop"
 
 
 @pytest.mark.parametrize(
