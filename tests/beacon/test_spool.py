@@ -1,8 +1,15 @@
 """The collector's spool: what was not acknowledged comes back after a restart, what
-was acknowledged does not, and one process holds a folder at a time."""
+was acknowledged does not, what could not be written is refused, and one process holds
+a folder at a time."""
+
+import resource
+import signal
+from contextlib import contextmanager
 
 import pytest
 
+from beacon.publishers import Backpressure
+from beacon.publishers.kafka import KafkaPublisher
 from beacon.publishers.spool import FRAME, Spool, SpoolInUse
 
 
@@ -81,3 +88,43 @@ def test_one_process_holds_a_folder_at_a_time(tmp_path):
     first.close()
     second, _ = reopened(tmp_path)  # released when the first closed (or died)
     second.close()
+
+
+@contextmanager
+def disk_full_after(size: int):
+    """Writes past `size` bytes fail, as on a full disk (the file-size limit: EFBIG)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_beacon_not_written_whole_is_refused_and_never_comes_back(tmp_path):
+    spool, _ = reopened(tmp_path)
+    spool.append(b"k", b"kept")
+    (segment,) = tmp_path.glob("*.seg")
+    with disk_full_after(segment.stat().st_size + 10), pytest.raises(OSError):
+        spool.append(b"k", b"lost")
+    # In a new segment, under the lost one's number: its frame is torn, never read.
+    assert spool.append(b"k", b"after") == 1
+    spool.close()
+    _, spooled = reopened(tmp_path)
+    assert spooled == [(0, b"k", b"kept"), (1, b"k", b"after")]
+
+
+def test_a_publisher_whose_spool_cannot_write_refuses_the_beacon_and_holds_none_of_it(tmp_path):
+    spool = Spool(tmp_path)
+    publisher = KafkaPublisher("127.0.0.1:9", "topic", capacity=10, spool=spool)
+    spool.open()  # as start() does, without a broker: nothing here is delivered
+    publisher.publish(b"k", b"accepted")
+    (segment,) = tmp_path.glob("*.seg")
+    with disk_full_after(segment.stat().st_size + 10), pytest.raises(Backpressure):
+        publisher.publish(b"k", b"refused")
+    assert publisher.depth == 1
+    publisher.publish(b"k", b"accepted later")
+    assert publisher.depth == 2
+    spool.close()
