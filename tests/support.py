@@ -496,6 +496,18 @@ def serve_in_thread(app, port: int, timeout: float = 30, **options: object) -> I
 FAST = Limits(rows=20, bytes=1 << 20, wait_s=0.3)
 
 
+def new_beacon(site: str) -> dict:
+    """A beacon with a page-view id of its own (load tests send thousands)."""
+    return make_beacon(site, id=f"pv{uuid.uuid4().hex[:20]}")
+
+
+async def post_beacon(client: httpx.AsyncClient, url: str, beacon: dict) -> httpx.Response:
+    """POST one beacon to a collector at `url` as the snippet does (text/plain)."""
+    return await client.post(
+        f"{url}/v1/beacon", content=json.dumps(beacon), headers={"content-type": "text/plain"}
+    )
+
+
 async def post_under_load(
     url: str, seconds: float, at_s: float, interrupt, site: str = "load"
 ) -> list[str]:
@@ -506,13 +518,9 @@ async def post_under_load(
 
     async def sender(client: httpx.AsyncClient) -> None:
         while time.monotonic() < deadline:
-            beacon = make_beacon(site, id=f"pv{uuid.uuid4().hex[:20]}")
+            beacon = new_beacon(site)
             try:
-                response = await client.post(
-                    f"{url}/v1/beacon",
-                    content=json.dumps(beacon),
-                    headers={"content-type": "text/plain"},
-                )
+                response = await post_beacon(client, url, beacon)
             except httpx.HTTPError:
                 await asyncio.sleep(0.01)  # refused: the collector is going away
                 continue

@@ -114,13 +114,7 @@ class KafkaPublisher:
     def publish(self, key: bytes, value: bytes) -> None:
         if len(self._buffer) >= self.capacity:
             raise Backpressure
-        seq = 0
-        if self._spool is not None:
-            try:
-                seq = self._spool.append(key, value)
-            except OSError as error:
-                log.error("spool write failed (%s): refusing beacons until it works", error)
-                raise Backpressure from None
+        seq = 0 if self._spool is None else self._spool.take(key, value)
         self._buffer.append((key, value, time.monotonic(), seq))
         self._arrived.set()
 

@@ -6,13 +6,9 @@ taken, under a sequence number equal to its offset in the log, and the log's com
 outright starts again with the beacons it had not written (runtime.memory_transport).
 """
 
-import logging
-
 from beacon.publishers import Backpressure
 from beacon.publishers.spool import Spool
 from pipeline.memory_log import MemoryLog
-
-log = logging.getLogger("rum.collector")
 
 
 class MemoryPublisher:
@@ -30,12 +26,8 @@ class MemoryPublisher:
         if not self.has_room:  # before the spool: it must hold only what the log takes
             raise Backpressure
         if self.spool is not None:
-            try:
-                seq = self.spool.append(key, value)
-                assert seq == self.log.next_offset, "the spool and the log are out of step"
-            except OSError as error:
-                log.error("spool write failed (%s): refusing beacons until it works", error)
-                raise Backpressure from None
+            seq = self.spool.take(key, value)
+            assert seq == self.log.next_offset, "the spool and the log are out of step"
         self.log.append(value)  # has room: checked above, and nothing ran in between
 
     @property

@@ -16,12 +16,17 @@ One process holds the folder at a time (an exclusive lock).
 """
 
 import fcntl
+import logging
 import os
 import struct
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from beacon.publishers import Backpressure
+
+log = logging.getLogger("rum.collector")
 
 BEACON, ACKNOWLEDGED = 1, 2
 FRAME = struct.Struct(">BQII")
@@ -105,6 +110,15 @@ class Spool:
         if self._size >= self.segment_bytes:
             self._new_segment()
         return seq
+
+    def take(self, key: bytes, value: bytes) -> int:
+        """append() for a publisher: a beacon that cannot be written whole is refused
+        (Backpressure, and a 503 for its client), never taken unspooled."""
+        try:
+            return self.append(key, value)
+        except OSError as error:
+            log.error("spool write failed (%s): refusing beacons until it works", error)
+            raise Backpressure from None
 
     def acknowledge(self, upto: int) -> None:
         """Every beacon before sequence number `upto` is in Kafka."""

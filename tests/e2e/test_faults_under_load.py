@@ -4,7 +4,6 @@ fails over like a load balancer. Each ends with every beacon answered 204 stored
 once, in the raw table and in the rollup."""
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -20,7 +19,8 @@ from tests.support import (
     ROOT,
     free_port,
     group_progress,
-    make_beacon,
+    new_beacon,
+    post_beacon,
     query_chdb,
     running,
     spawned,
@@ -72,15 +72,11 @@ class Load:
                 await background
 
     async def _send(self, client: httpx.AsyncClient, n: int) -> None:
-        beacon = make_beacon(SITE, id=f"pv{uuid.uuid4().hex[:20]}")
+        beacon = new_beacon(SITE)
         for attempt in range(len(self.urls) * 3):
             url = self.urls[(n + attempt) % len(self.urls)]
             try:
-                response = await client.post(
-                    f"{url}/v1/beacon",
-                    content=json.dumps(beacon),
-                    headers={"content-type": "text/plain"},
-                )
+                response = await post_beacon(client, url, beacon)
             except httpx.TransportError:
                 self.refused += 1
                 await asyncio.sleep(0.05)
