@@ -13,6 +13,12 @@ Exactly-once effect without transactions:
   position and rebuilds exactly that range, so the token matches and a write that
   already happened is dropped by ClickHouse instead of doubled.
 - Offsets are committed only after the insert returned.
+
+A page view the collector's producer sent twice (stored by the broker, unacknowledged,
+sent again from the collector's spool after a restart) sits at two offsets. The
+duplicate filter drops the second copy: it remembers the page views it consumed, and,
+whenever partitions are assigned, those the store received in the last hour, so a
+copy arriving after this process restarted or took the partition over is dropped too.
 """
 
 import asyncio
@@ -22,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pipeline.batching import Batch, Batcher, Limits
@@ -35,6 +42,10 @@ from pipeline.source import Message, Source
 log = logging.getLogger("rum.pipeline")
 
 REVOKE_FLUSH_TIMEOUT_S = 10.0
+REMEMBERED_S = 3600
+"""How far back the duplicate filter reads the store's page views when partitions are
+assigned: longer than a collector stays down with records the broker has but never
+acknowledged."""
 
 T = TypeVar("T")
 
@@ -67,8 +78,8 @@ class Stats:
     retries: int = 0
     replays: int = 0
     duplicates: int = 0
-    """Page views dropped because the same (site, id, seq) was just consumed: a
-    producer re-sending a record the broker had stored but not acknowledged."""
+    """Page views dropped because the same (site, id, seq) was just consumed or stored:
+    a producer re-sending a record the broker had stored but not acknowledged."""
     partitions: set[int] = field(default_factory=set)
     written_at: float = 0.0
     """When the last batch was written (epoch seconds; 0 before the first)."""
@@ -96,6 +107,9 @@ class Pipeline:
         self.recent = RecentKeys(recent_keys)
         self._owned: set[int] = set()
         self._unchecked: set[int] = set()
+        self._replaying: dict[int, int] = {}
+        """Per partition, the last offset of the batch being rebuilt from an intent."""
+        self._remember_stored = False
         self._backlog: list[Message] = []
         self._stopping = asyncio.Event()
         self._drain = False
@@ -163,6 +177,8 @@ class Pipeline:
         return max(0.01, min(wait, 1.0))
 
     async def _process(self, messages: list[Message]) -> None:
+        if self._remember_stored:
+            await self._read_stored_keys()
         for partition, offset in _first_offsets(messages).items():
             if partition in self._unchecked:
                 await self._check_replay(partition, offset)
@@ -200,18 +216,23 @@ class Pipeline:
                 message.partition, message.offset, size, now, poison=(message.value, poison.reason)
             )
         origin = (message.partition, message.offset)
-        fresh = [record for record in decoded.records if not self._duplicate(record, origin)]
+        replaying = message.offset <= self._replaying.get(message.partition, -1)
+        fresh = [
+            record for record in decoded.records if not self._duplicate(record, origin, replaying)
+        ]
         rejected = (decoded.rejected, decoded.reason) if decoded.rejected else None
         return self.batcher.add(
             message.partition, message.offset, size, now, records=fresh, poison=rejected
         )
 
-    def _duplicate(self, record: Record, origin: tuple[int, int]) -> bool:
-        """A page view already consumed from another offset (re-reading the same
-        offset, after a rebalance or a retry, is not a duplicate)."""
+    def _duplicate(self, record: Record, origin: tuple[int, int], replaying: bool) -> bool:
+        """A page view already consumed from another offset, or stored (re-reading the
+        same offset, after a rebalance or a retry, is not a duplicate)."""
         if not isinstance(record, PageViewRecord):
             return False
-        if self.recent.seen(f"{record.site}\0{record.page_view_id}\0{record.seq}", origin):
+        if self.recent.seen(
+            page_view_key(record.site, record.page_view_id, record.seq), origin, replaying
+        ):
             self.stats.duplicates += 1
             return True
         return False
@@ -226,6 +247,18 @@ class Pipeline:
             log.info("partition %d: replaying offsets %d-%d as one batch", partition, *intent)
             self.stats.replays += 1
             self.batcher.expect(partition, intent[1])
+            self._replaying[partition] = intent[1]
+
+    async def _read_stored_keys(self) -> None:
+        """Remember the page views the store received lately: a copy of one arriving
+        now was consumed by another process, or by this one before it restarted."""
+        since = datetime.fromtimestamp(time.time() - REMEMBERED_S, UTC)
+        stored = await self._with_retries(
+            lambda: asyncio.to_thread(self.sink.stored_page_views, since, self.recent.size)
+        )
+        added = self.recent.remember_stored(page_view_key(*key) for key in stored)
+        self._remember_stored = False
+        log.info("duplicate filter: %d page views stored since %s remembered", added, since)
 
     async def _flush(self, batch: Batch) -> None:
         async def write() -> None:
@@ -314,6 +347,9 @@ class Pipeline:
         self.batcher.forget(partitions)
         self._owned |= partitions
         self._unchecked |= partitions
+        for partition in partitions:
+            self._replaying.pop(partition, None)
+        self._remember_stored = True
         self.stats.partitions = set(self._owned)
 
     async def _on_revoked(self, partitions: set[int]) -> None:
@@ -345,3 +381,7 @@ def _first_offsets(messages: list[Message]) -> dict[int, int]:
     for message in messages:
         first.setdefault(message.partition, message.offset)
     return first
+
+
+def page_view_key(site: str, page_view_id: str, seq: int) -> str:
+    return f"{site}\0{page_view_id}\0{seq}"

@@ -57,7 +57,7 @@ class _Counts:
         counts = (
             ("rows_written", "Records written to the store", stats.rows),
             ("batches_written", "Batches written to the store and committed", stats.batches),
-            ("duplicates_dropped", "Page views dropped as already consumed", stats.duplicates),
+            ("duplicates_dropped", "Page views already consumed or stored", stats.duplicates),
             ("replays", "Batches rebuilt from a recorded intent after a restart", stats.replays),
             ("store_retries", "Failed reads or writes of the store, retried", stats.retries),
         )

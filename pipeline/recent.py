@@ -1,7 +1,11 @@
 """A bounded memory of recently seen keys (least recently seen forgotten first)."""
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
+
+STORED = "stored"
+"""The origin of a key read back from the store: consumed by an earlier process, from
+an offset nobody remembers."""
 
 
 class RecentKeys:
@@ -11,13 +15,34 @@ class RecentKeys:
         self.size = size
         self._keys: OrderedDict[str, Hashable] = OrderedDict()
 
-    def seen(self, key: str, origin: Hashable = None) -> bool:
+    def seen(self, key: str, origin: Hashable = None, replaying: bool = False) -> bool:
         """True if the key was seen recently (from another origin, when one is given:
-        reading the same message again is not a second arrival); remembers it."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return origin is None or self._keys[key] != origin
-        self._keys[key] = origin
-        if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
+        reading the same message again is not a second arrival); remembers it.
+
+        A key remembered from the store is a second arrival too, unless the message is
+        read again to rebuild a batch that may be half written (`replaying`): that
+        batch's rows are in the store because of this very message."""
+        keys = self._keys
+        if key in keys:
+            keys.move_to_end(key)
+            earlier = keys[key]
+            if replaying and earlier is STORED:
+                keys[key] = origin
+                return False
+            return origin is None or earlier != origin
+        keys[key] = origin
+        if len(keys) > self.size:
+            keys.popitem(last=False)
         return False
+
+    def remember_stored(self, keys: Iterable[str]) -> int:
+        """Remember keys read back from the store (oldest first), unless known already;
+        how many were new."""
+        added = 0
+        for key in keys:
+            if key not in self._keys:
+                self._keys[key] = STORED
+                added += 1
+                if len(self._keys) > self.size:
+                    self._keys.popitem(last=False)
+        return added

@@ -6,6 +6,7 @@ views fed by it), so writing the same batch twice stores it once.
 """
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from operator import attrgetter
 
 from clickhouse_connect.driver.client import Client
@@ -70,6 +71,21 @@ class ClickHouseSink:
             parameters={"topic": topic, "partition": partition},
         )
         return tuple(result.result_rows[0]) if result.result_rows else None  # type: ignore[return-value]
+
+    def stored_page_views(self, since: datetime, limit: int) -> list[tuple[str, str, int]]:
+        """(site, page view id, seq) of the newest page views received since `since`, at
+        most `limit`, oldest first."""
+        result = self.client.query(
+            f"SELECT site, page_view_id, seq FROM {self.database}.page_views "
+            "WHERE received_at >= {since:DateTime64(3, 'UTC')} "
+            # ts is the partition key: a page view starts at most a day before it is
+            # received (a beacon that says when it was sent is refused otherwise; one
+            # that does not is trusted, and left out here), so older months are skipped.
+            "AND ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 1 DAY "
+            "ORDER BY received_at DESC LIMIT {limit:UInt32}",
+            parameters={"since": since, "limit": limit},
+        )
+        return result.result_rows[::-1]
 
     def write(self, topic: str, batch: Batch) -> None:
         """Insert the batch's page views, then its child rows, one insert per table.

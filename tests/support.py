@@ -273,16 +273,17 @@ DESKTOP_CHROME = (
 )
 
 
-def records_for(site: str, count: int) -> list[bytes]:
+def records_for(site: str, count: int, **overrides: object) -> list[bytes]:
     """Transport messages for `count` page views of a site, made by the real ingestion
-    steps from realistic beacons (load times 905.6 + i ms)."""
+    steps from realistic beacons (load times 905.6 + i ms), with `overrides` as in
+    make_beacon."""
     from beacon.ingest import Ingestion, Received
     from beacon.sites import Site, SiteRegistry
 
     ingestion = Ingestion(lambda: SiteRegistry([Site(site, frozenset({"*"}))]))
     messages = []
     for i in range(count):
-        beacon = make_beacon(site, id=f"pv-{site}-{i:05d}")
+        beacon = make_beacon(site, **{"id": f"pv-{site}-{i:05d}", **overrides})
         beacon["nav"]["loadEventEnd"] = 905.6 + i
         received = Received(
             json.dumps(beacon).encode(), None, int(time.time() * 1000), DESKTOP_CHROME

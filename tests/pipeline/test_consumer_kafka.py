@@ -191,6 +191,86 @@ async def test_a_page_view_the_producer_sent_twice_is_stored_once(kafka, topic, 
         await task
 
 
+async def test_a_page_view_sent_again_after_the_pipeline_restarted_is_stored_once(
+    kafka, topic, store, site
+):
+    """The second copy of a re-sent record can arrive after the pipeline that consumed
+    the first has gone: a restart, or another member taking the partition over. The
+    filter then knows the page view from the store."""
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    messages = records_for(site, 30)
+    await produce(kafka, topic, site, messages)
+    first = new_pipeline(kafka, topic, group, ClickHouseSink(store))
+    task = asyncio.create_task(first.run())
+    await wait_for_rows(store, site, 30)
+    first.stop()
+    await task
+
+    await produce(kafka, topic, site, messages[5:12])  # the collector's spool, re-sent
+    second = new_pipeline(kafka, topic, group, ClickHouseSink(store))
+    task = asyncio.create_task(second.run())
+    try:
+        await wait_until_committed(kafka, topic, group, 37)
+    finally:
+        second.stop()
+        await task
+    assert count_rows(store, site) == 30 == rollup_views(store, site)
+    assert second.stats.duplicates == 7 and second.stats.rows == 0
+
+
+class CrashAfterPageViews(ClickHouseSink):
+    """Dies after its first batch's page views were inserted, before their child rows."""
+
+    def __init__(self, store) -> None:
+        super().__init__(store)
+        self.crashed = False
+
+    def _insert(self, table, columns, data, settings=None) -> None:
+        super()._insert(table, columns, data, settings)
+        if table == "page_views" and not self.crashed:
+            self.crashed = True
+            raise Crash
+
+
+async def test_a_batch_half_written_before_a_crash_is_completed_by_the_next_owner(
+    kafka, topic, store, site
+):
+    """Its page views are in the store, so the next owner's filter knows them; yet the
+    batch is rebuilt whole, and its missing child rows are written."""
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    values = records_for(site, 60, st=[{"n": "db", "d": 12.5}, {"n": "render", "d": 30.0}])
+    await produce(kafka, topic, site, values)
+    dying = CrashAfterPageViews(store)
+    with pytest.raises(Crash):
+        await new_pipeline(kafka, topic, group, dying).run()
+    assert count_rows(store, site) > 0 and server_timing_rows(store, site) == 0
+
+    second = new_pipeline(kafka, topic, group, ClickHouseSink(store))
+    task = asyncio.create_task(second.run())
+    try:
+        await wait_until_committed(kafka, topic, group, len(values))
+    finally:
+        second.stop()
+        await task
+    assert second.stats.replays == 1 and second.stats.duplicates == 0
+    assert count_rows(store, site) == len(values) == rollup_views(store, site)
+    assert server_timing_rows(store, site) == 2 * len(values)
+
+
+def server_timing_rows(store, site: str) -> int:
+    return store.query(
+        "SELECT count() FROM rum.server_timings WHERE site = {s:String}", parameters={"s": site}
+    ).result_rows[0][0]
+
+
+async def wait_until_committed(kafka: str, topic: str, group: str, count: int) -> None:
+    """Until the group has committed `count` offsets in all (every message is dealt with)."""
+    deadline = time.monotonic() + 30
+    while (done := sum(o or 0 for o in (await committed(kafka, topic, group)).values())) < count:
+        assert time.monotonic() < deadline, f"{done} of {count} offsets committed after 30s"
+        await asyncio.sleep(0.2)
+
+
 class CountingSource(KafkaSource):
     def __init__(self, *args) -> None:
         super().__init__(*args)
