@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from beacon.body import BodyReader
-from beacon.clients import Network, client_ip
+from beacon.clients import Networks, client_ip
 from beacon.ingest import Ingestion, Received, Rejected, rate_limited
 from beacon.limits import TokenBuckets
 from beacon.metrics import CollectorMetrics
@@ -77,7 +77,7 @@ class CollectEndpoint:
         metrics: CollectorMetrics,
         body_limit: int,
         ip_limits: TokenBuckets,
-        trusted_proxies: tuple[Network, ...] = (),
+        trusted_proxies: Networks = (),
         body_timeout_s: float = 10.0,
     ) -> None:
         self.bodies = BodyReader(body_limit, body_timeout_s)

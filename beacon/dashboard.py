@@ -5,7 +5,6 @@ session."""
 
 import html
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from beacon.auth import Access
-from beacon.clients import Network, client_ip
+from beacon.clients import Networks, client_ip
 from beacon.limits import TokenBuckets
 
 SECURITY_HEADERS = {
@@ -38,7 +37,7 @@ class DashboardPages:
         self,
         assets_dir: Path,
         access: Access,
-        trusted_proxies: Sequence[Network],
+        trusted_proxies: Networks,
         login_attempts_per_minute: int = 10,
     ) -> None:
         self.assets_dir = assets_dir

@@ -6,7 +6,8 @@ ASGI app (the ceiling: read the body, answer 204) and a minimal Starlette route,
 on uvicorn with the same options as ours, and a bare httptools protocol with no ASGI
 at all (our beacons skip ASGI too, so this is their floor). Ours is `rum collector`
 with validation, enrichment and Kafka produce. BuckyServer's figure is quoted (it
-needs Node/Express).
+needs Node/Express). Ours is also measured as deployed behind a load balancer: the peer
+a trusted proxy, each beacon from a new client address in X-Forwarded-For.
 
 The machine is shared and its speed drifts by 10-20% within minutes, so the collector
 and its ceiling are measured in turns, ROUNDS times each, and each figure is the run
@@ -44,6 +45,7 @@ local counter = 0
 request = function()
   counter = counter + 1
   local b = body:gsub('"id": "[^"]*"', '"id": "' .. prefix .. "x" .. counter .. '"', 1)
+  {forward}
   return wrk.format(nil, nil, nil, b)
 end
 {delay}
@@ -166,10 +168,24 @@ def uvicorn(app: str, port: int) -> list[str]:
     ]
 
 
-def lua(folder: Path, name: str, body: Path, delay_ms: float | None = None) -> Path:
+FORWARDED = """wrk.headers["X-Forwarded-For"] = math.random(1, 223) .. "." .. math.random(0, 255)
+    .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)"""
+"""A new client address each request, as a load balancer in front reports them."""
+
+
+def lua(
+    folder: Path, name: str, body: Path, delay_ms: float | None = None, forwarded: bool = False
+) -> Path:
     delay = f"delay = function() return {delay_ms} end" if delay_ms else ""
     path = folder / f"{name}.lua"
-    path.write_text(LUA.format(body=body, prefix=uuid.uuid4().hex[:6], delay=delay))
+    path.write_text(
+        LUA.format(
+            body=body,
+            prefix=uuid.uuid4().hex[:6],
+            delay=delay,
+            forward=FORWARDED if forwarded else "",
+        )
+    )
     return path
 
 
@@ -227,6 +243,15 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     }
     levels = measure([*rum, "collector"], fresh(env, p := free_port()), p, full, paced)["levels"]
     ours["half_rate_p99_ms"] = levels[0.5]["p99_ms"]
+    # As deployed behind a load balancer: the peer is a trusted proxy, and each beacon's
+    # client address (a new one each time) comes in X-Forwarded-For.
+    proxied = measure(
+        [*rum, "collector"],
+        {**fresh(env, p := free_port()), "RUM_TRUSTED_PROXIES": "127.0.0.1"},
+        p,
+        lua(folder, "forwarded", body, forwarded=True),
+        {},
+    )
     load_levels = [
         (
             f"collector CPU s per 1M beacons at {share:.0%} load",
@@ -291,4 +316,11 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         ),
         ("collector errors (non-2xx)", ours["errors"], None, ""),
         *load_levels,
+        (
+            "collector CPU s per 1M beacons behind a proxy, a new client each",
+            round(proxied["cpu_us"], 1),
+            round(ours["cpu_us"], 1),
+            f"one client, no proxy ({proxied['rps']:,.0f} vs {ours['rps']:,.0f} requests/s)",
+        ),
+        ("collector errors behind a proxy (non-2xx)", proxied["errors"], None, ""),
     ]
