@@ -19,6 +19,12 @@ class Agent:
     """Crawlers, monitors and headless browsers: kept out of rollups unless the site counts them."""
 
 
+def load_rules() -> None:
+    """Compile ua-parser's rules now: its first parse does, taking about 0.1 s, which
+    would otherwise hold up the first beacons after every start."""
+    parse("")
+
+
 @lru_cache(maxsize=4096)
 def classify(user_agent: str) -> Agent:
     result = parse(user_agent[:1024])

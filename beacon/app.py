@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from beacon.agents import load_rules
 from beacon.api import DataApi
 from beacon.auth import Access, dashboard_token
 from beacon.bucky import BuckyEndpoint
@@ -131,6 +132,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        load_rules()
         for service in services:
             await service.start()
         await publisher.start()
