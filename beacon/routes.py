@@ -16,7 +16,7 @@ _PLACEHOLDERS = (
     (re.compile(r"^(?=.*\d)[0-9a-f]{16,}$", re.I), ":hash"),
     (re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9_-]{24,}$", re.I), ":token"),
 )
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass(frozen=True)
@@ -49,5 +49,32 @@ def _route_of_path(path: str, rules: tuple[RouteRule, ...]) -> str:
 
 
 def mask_emails(url: str) -> str:
-    """E-mail addresses never reach storage, in a stored URL's path or kept query."""
-    return _EMAIL.sub(":email", url)
+    """E-mail addresses never reach storage, in a stored URL's path or kept query.
+
+    The addresses `[\\w.%+-]+@[\\w-]+(?:\\.[\\w-]+)+` would find, found from each "@" in
+    linear time: that regex tries every start in a run of name characters, so a 4 KB
+    URL of them cost 35-50 ms, and a client sending such beacons could keep the
+    collector's one core busy (a test holds the two to the same answers)."""
+    at = url.find("@")
+    if at < 0:
+        return url
+    parts: list[str] = []
+    done = 0  # where the text not yet copied starts
+    while at >= 0:
+        start = at
+        while start > done and _in_name(url[start - 1]):
+            start -= 1
+        domain = _DOMAIN.match(url, at + 1) if start < at else None
+        if domain:
+            parts += [url[done:start], ":email"]
+            done = domain.end()
+            at = url.find("@", done)
+        else:
+            at = url.find("@", at + 1)
+    parts.append(url[done:])
+    return "".join(parts)
+
+
+def _in_name(char: str) -> bool:
+    """The characters of an address's local part: what \\w and .%+- match."""
+    return char.isalnum() or char in "_.%+-"
