@@ -7,7 +7,8 @@ identifiers replaced by placeholders: `/users/42/orders/9f8e…` → `/users/:id
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
+
+from beacon.enrich import url_parts
 
 _PLACEHOLDERS = (
     (re.compile(r"^[\w.%+-]+@[\w-]+(?:\.[\w-]+)+$"), ":email"),
@@ -28,6 +29,14 @@ class RouteRule:
 
 
 def segment(part: str) -> str:
+    if part.isdecimal():  # the commonest identifier, and what ^\d+$ matches in a path
+        return ":id"
+    return _segment(part)
+
+
+@lru_cache(maxsize=16384)
+def _segment(part: str) -> str:
+    """Words recur across a site's paths: each is matched against the patterns once."""
     for pattern, placeholder in _PLACEHOLDERS:
         if pattern.match(part):
             return placeholder
@@ -37,7 +46,7 @@ def segment(part: str) -> str:
 def route_of(url: str, explicit: str | None, rules: tuple[RouteRule, ...] = ()) -> str:
     if explicit:
         return explicit
-    return _route_of_path(urlsplit(url).path or "/", rules)
+    return _route_of_path(url_parts(url)[2] or "/", rules)
 
 
 @lru_cache(maxsize=8192)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from beacon.routes import RouteRule, mask_emails, route_of
+from beacon.routes import RouteRule, mask_emails, route_of, segment
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,26 @@ def test_long_runs_of_name_characters_are_masked_alike():
         "https://h.example/?to=" + "a.b+c%" * 600 + "@mail.example",
     ):
         assert mask_emails(url) == EMAIL.sub(":email", url)
+
+
+PLACEHOLDERS = (
+    (r"^[\w.%+-]+@[\w-]+(?:\.[\w-]+)+$", ":email"),
+    (r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", ":uuid"),
+    (r"^\d+$", ":id"),
+    (r"(?i)^(?=.*\d)[0-9a-f]{16,}$", ":hash"),
+    (r"(?i)^(?=.*\d)(?=.*[a-z])[a-z0-9_-]{24,}$", ":token"),
+)
+
+
+def reference_segment(part: str) -> str:
+    return next((name for pattern, name in PLACEHOLDERS if re.match(pattern, part)), part)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(
+    st.text(alphabet="0123456789abcdefxyz-_@.٣²", max_size=40)
+    | st.uuids().map(str)
+    | st.integers(min_value=0).map(str)
+)
+def test_a_path_segment_becomes_the_placeholder_its_pattern_names(part):
+    assert segment(part) == reference_segment(part)
