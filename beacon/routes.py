@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from beacon.enrich import url_parts
+from beacon.urls import url_parts
 
 _PLACEHOLDERS = (
     (re.compile(r"^[\w.%+-]+@[\w-]+(?:\.[\w-]+)+$"), ":email"),

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic.alias_generators import to_camel
 
 from beacon.mirror import mirror
+from beacon.urls import has_host_and_port
 from pipeline import records
 
 
@@ -185,6 +186,8 @@ def url_problem(url: str) -> str:
     """Why a URL is not one location.href could be ('' if it is): parsable, with a host
     and a numeric port. Cached: a site's pages are visited over and over."""
     try:
+        if has_host_and_port(url):
+            return ""
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a non-numeric port
     except ValueError as error:

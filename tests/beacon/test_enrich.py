@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from beacon.enrich import corrected_start, normalise_url, url_parts
+from beacon.enrich import corrected_start, normalise_url
+from tests.beacon.test_urls import URLISH
 
 
 @pytest.mark.parametrize(
@@ -30,25 +31,6 @@ def test_client_clock_skew_is_corrected_by_the_send_time():
 def test_without_a_send_time_the_client_may_not_claim_the_future():
     assert corrected_start(20_000.0, None, 11_000) == 11_000
     assert corrected_start(5_000.0, None, 11_000) == 5_000
-
-
-URLISH = st.builds(
-    str.__add__,
-    st.sampled_from(["https://", "http://", "HTTPS://", "https:/", " http://", "ftp://", ""]),
-    st.text(alphabet="aZ09-._~:/?#[]@!$&'()*+,;=%\t\n\r é", max_size=40),
-)
-
-
-@settings(max_examples=5000, deadline=None)
-@given(URLISH)
-def test_a_url_is_split_as_urlsplit_splits_it(url):
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        with pytest.raises(ValueError):
-            url_parts(url)
-        return
-    assert url_parts(url) == (parts.scheme, parts.netloc, parts.path, parts.query)
 
 
 @settings(max_examples=5000, deadline=None)
