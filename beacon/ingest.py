@@ -68,14 +68,20 @@ def parse(body: bytes) -> WireBeacon:
     """The beacon, decoded by the contract's mirror; what the mirror refuses, the
     contract itself judges, naming every field the client got wrong. (They differ on
     one thing only: a key given twice, whose first value is invalid. The contract
-    takes the last value, as the collector always has.)"""
+    takes the last value, as the collector always has.) A body that is not JSON is
+    refused even where pydantic's parser would read it: it takes NaN and Infinity."""
+    not_json: ValueError | None = None
     try:
         return _DECODE.decode(body)
-    except ValueError:  # msgspec's errors, and bytes that are not UTF-8
+    except msgspec.ValidationError:
         pass
+    except ValueError as error:  # malformed, or bytes that are not UTF-8
+        not_json = error
     try:
         beacon = Beacon.model_validate_json(body)
-        return msgspec.convert(beacon.model_dump(by_alias=True), WireBeacon)
+        if not_json is None:
+            return msgspec.convert(beacon.model_dump(by_alias=True), WireBeacon)
+        details = [{"loc": "", "msg": f"Invalid JSON: {not_json}"}]
     except ValidationError as error:
         details = [
             {"loc": ".".join(str(part) for part in e["loc"]), "msg": e["msg"]}

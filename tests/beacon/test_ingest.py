@@ -1,6 +1,7 @@
 """The ingestion steps: shape, site, origin, enrichment into the stored record."""
 
 import json
+import time
 
 import msgspec
 import orjson
@@ -121,6 +122,17 @@ def test_shape_errors_are_400_with_their_locations():
     error = rejection(make_beacon("shop", fcp=-1))
     assert (error.status, error.reason) == (400, "invalid_beacon")
     assert error.detail == [{"loc": "fcp", "msg": "Input should be greater than or equal to 0"}]
+
+
+def test_a_body_that_is_not_json_is_refused_even_where_no_field_reads_it():
+    # pydantic's parser reads NaN and Infinity, and an unknown key of the navigation
+    # is ignored; JSON has neither value, so the beacon is refused all the same.
+    body = json.dumps(make_beacon("shop", nav={"future": float("inf")}))
+    assert "Infinity" in body
+    with pytest.raises(Rejected) as caught:
+        ingest(Received(body.encode(), "https://shop.example", int(time.time() * 1000)), SITES)
+    assert (caught.value.status, caught.value.reason) == (400, "invalid_beacon")
+    assert caught.value.detail[0]["msg"].startswith("Invalid JSON")
 
 
 def test_unknown_sites_are_refused():
