@@ -4,17 +4,18 @@ the baseline measured in the same run, and their ratio (see scripts/bench.sh).""
 import os
 import sys
 
-from bench import collector, freshness, pipeline, queries, snippet_cost, soak
+from bench import collector, collector_cpu, freshness, pipeline, queries, snippet_cost, soak
 
 BENCHMARKS = {
     "snippet": snippet_cost.run,
     "collector": lambda: collector.run(os.environ["RUM_KAFKA"]),
+    "collector-cpu": collector_cpu.run,
     "pipeline": lambda: pipeline.run(os.environ["RUM_KAFKA"]),
     "queries": queries.run,
     "freshness": lambda: freshness.run(os.environ["RUM_KAFKA"]),
     "soak": lambda: soak.run(os.environ["RUM_KAFKA"]),
 }
-DEFAULT = ("snippet", "collector", "pipeline", "queries", "freshness")
+DEFAULT = ("snippet", "collector", "collector-cpu", "pipeline", "queries", "freshness")
 """The soak (10 minutes) runs only when asked for: `scripts/bench.sh soak`."""
 
 

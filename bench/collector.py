@@ -7,7 +7,8 @@ on uvicorn with the same options as ours, and a bare httptools protocol with no 
 at all (our beacons skip ASGI too, so this is their floor). Ours is `rum collector`
 with validation, enrichment and Kafka produce. BuckyServer's figure is quoted (it
 needs Node/Express). Ours is also measured as deployed behind a load balancer: the peer
-a trusted proxy, each beacon from a new client address in X-Forwarded-For.
+a trusted proxy, each beacon from a new client address in X-Forwarded-For, for a new
+page (the single client and page of the main figure stay in every cache).
 
 The machine is shared and its speed drifts by 10-20% within minutes, so the collector
 and its ceiling are measured in turns, ROUNDS times each, and each figure is the run
@@ -169,8 +170,10 @@ def uvicorn(app: str, port: int) -> list[str]:
 
 
 FORWARDED = """wrk.headers["X-Forwarded-For"] = math.random(1, 223) .. "." .. math.random(0, 255)
-    .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)"""
-"""A new client address each request, as a load balancer in front reports them."""
+    .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
+  b = b:gsub("/products/42%?", "/products/" .. counter .. "?", 1)"""
+"""A new client address each request, as a load balancer in front reports them, and a
+new page (a product id in the path): what a busy site's beacons look like to the caches."""
 
 
 def lua(
@@ -244,7 +247,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
     levels = measure([*rum, "collector"], fresh(env, p := free_port()), p, full, paced)["levels"]
     ours["half_rate_p99_ms"] = levels[0.5]["p99_ms"]
     # As deployed behind a load balancer: the peer is a trusted proxy, and each beacon's
-    # client address (a new one each time) comes in X-Forwarded-For.
+    # client address (a new one each time) comes in X-Forwarded-For; each is for a new page.
     proxied = measure(
         [*rum, "collector"],
         {**fresh(env, p := free_port()), "RUM_TRUSTED_PROXIES": "127.0.0.1"},
@@ -317,7 +320,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         ("collector errors (non-2xx)", ours["errors"], None, ""),
         *load_levels,
         (
-            "collector CPU s per 1M beacons behind a proxy, a new client each",
+            "collector CPU s per 1M beacons behind a proxy, new client and page each",
             round(proxied["cpu_us"], 1),
             round(ours["cpu_us"], 1),
             f"one client, no proxy ({proxied['rps']:,.0f} vs {ours['rps']:,.0f} requests/s)",
