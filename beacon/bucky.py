@@ -88,6 +88,7 @@ class BuckyEndpoint:
                 raise Backpressure
             value = b"\n".join(map(msgspec.json.encode, records))
             self.collect.publisher.publish(site.key.encode(), value)
+            self.collect.publisher.settle()
         except UnicodeDecodeError:
             metrics.dropped.labels("invalid_utf8").inc()
             return rejection(Rejected(400, "invalid_utf8"), cors)

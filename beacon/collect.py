@@ -86,7 +86,7 @@ class CollectEndpoint:
         self.metrics = metrics
         self.ip_limits = ip_limits
         self.trusted_proxies = trusted_proxies
-        self.batches = TurnBatches(self.ingest)
+        self.batches = TurnBatches(self.ingest, settle=publisher.settle)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = wanted_headers(scope["headers"])

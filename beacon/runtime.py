@@ -148,6 +148,7 @@ def memory_transport(settings: Settings) -> tuple[MemoryLog, Spool | None]:
         # Damage cut frames out: number what is left afresh (offsets must be contiguous).
         log.error("spool %s has gaps: its beacons are numbered again", settings.spool_dir)
         spooled = [(spool.append(key, value), key, value) for _, key, value in spooled]
+        spool.flush()
         first = spooled[0][0]
         spool.acknowledge(first)
     memory_log = MemoryLog(

@@ -32,8 +32,11 @@ class Waiter(Protocol[Result]):
 class TurnBatches(Generic[In, Out]):
     """Runs `work` on every item submitted during one loop turn, in order, in the next."""
 
-    def __init__(self, work: Callable[[In], Out]) -> None:
+    def __init__(self, work: Callable[[In], Out], settle: Callable[[], None] | None = None) -> None:
         self.work = work
+        self.settle = settle
+        """Called after a run's work, before its waiters are told: what it raises is
+        every successful item's outcome instead (the publisher's spool write, for one)."""
         self._pending: list[tuple[In, Waiter[Out]]] = []
         self._loop = RunningLoop()
 
@@ -65,6 +68,11 @@ class TurnBatches(Generic[In, Out]):
                 outcomes.append((waiter, self.work(item), None))
             except Exception as error:
                 outcomes.append((waiter, None, error))
+        if self.settle is not None:
+            try:
+                self.settle()
+            except Exception as error:
+                outcomes = [(waiter, None, failed or error) for waiter, _, failed in outcomes]
         for waiter, result, error in outcomes:
             if error is not None:
                 waiter.set_exception(error)

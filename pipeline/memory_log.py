@@ -47,6 +47,14 @@ class MemoryLog:
             raise LogFull
         self.restore(value)
 
+    def take_back(self, count: int) -> None:
+        """Remove the newest `count` messages, which nothing has read yet (a publisher
+        that could not spool them); their offsets are given again."""
+        assert self._read_offset <= self._next_offset - count, "taking back what was read"
+        for _ in range(count):
+            self._entries.pop()
+        self._next_offset -= count
+
     def restore(self, value: bytes) -> None:
         """Append beyond the capacity: what a previous process had accepted."""
         self._entries.append(Message(0, self._next_offset, value))

@@ -17,6 +17,11 @@ class Publisher(Protocol):
     def publish(self, key: bytes, value: bytes) -> None:
         """Accept one message for delivery, or raise Backpressure. Never blocks."""
 
+    def settle(self) -> None:
+        """Make what publish() accepted since the last settle safe to answer for (its
+        spool frames written, in one write), or raise Backpressure having taken back
+        all of it. Called before any of it is answered."""
+
     @property
     def ready(self) -> bool: ...
 

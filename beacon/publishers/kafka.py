@@ -114,9 +114,19 @@ class KafkaPublisher:
     def publish(self, key: bytes, value: bytes) -> None:
         if len(self._buffer) >= self.capacity:
             raise Backpressure
-        seq = 0 if self._spool is None else self._spool.take(key, value)
+        seq = 0 if self._spool is None else self._spool.append(key, value)
         self._buffer.append((key, value, time.monotonic(), seq))
         self._arrived.set()
+
+    def settle(self) -> None:
+        if self._spool is not None:
+            self._spool.settle(self._take_back)
+
+    def _take_back(self, count: int) -> None:
+        """Drop the newest beacons: nothing was delivered since they were published
+        (delivery runs in a turn of its own)."""
+        for _ in range(count):
+            self._buffer.pop()
 
     @property
     def has_room(self) -> bool:

@@ -26,9 +26,13 @@ class MemoryPublisher:
         if not self.has_room:  # before the spool: it must hold only what the log takes
             raise Backpressure
         if self.spool is not None:
-            seq = self.spool.take(key, value)
+            seq = self.spool.append(key, value)
             assert seq == self.log.next_offset, "the spool and the log are out of step"
         self.log.append(value)  # has room: checked above, and nothing ran in between
+
+    def settle(self) -> None:
+        if self.spool is not None:
+            self.spool.settle(self.log.take_back)  # nothing read them yet: same turn
 
     @property
     def has_room(self) -> bool:

@@ -74,3 +74,30 @@ async def test_waiters_are_told_only_once_the_whole_run_is_worked():
         batches.submit_to(name, Told(name))
     await asyncio.sleep(0)
     assert events == ["work a", "work b", "work c", "told a", "failed b", "told c"]
+
+
+async def test_a_run_is_settled_before_its_waiters_are_told():
+    events: list[str] = []
+    batches = TurnBatches(
+        lambda n: events.append(f"work {n}") or n, lambda: events.append("settle")
+    )
+    futures = [batches.submit(n) for n in (1, 2)]
+    for future in futures:
+        future.add_done_callback(lambda f: events.append(f"told {f.result()}"))
+    await asyncio.gather(*futures)
+    await asyncio.sleep(0)  # done callbacks run in the next turn
+    assert events == ["work 1", "work 2", "settle", "told 1", "told 2"]
+
+
+async def test_a_settle_that_fails_is_every_successful_items_outcome():
+    def work(n: int) -> int:
+        if n == 2:
+            raise ValueError("two")
+        return n
+
+    def settle() -> None:
+        raise OSError("disk full")
+
+    batches = TurnBatches(work, settle)
+    results = await asyncio.gather(*(batches.submit(n) for n in (1, 2, 3)), return_exceptions=True)
+    assert [type(r) for r in results] == [OSError, ValueError, OSError]
