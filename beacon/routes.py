@@ -46,11 +46,13 @@ def _segment(part: str) -> str:
 def route_of(url: str, explicit: str | None, rules: tuple[RouteRule, ...] = ()) -> str:
     if explicit:
         return explicit
-    return _route_of_path(url_parts(url)[2] or "/", rules)
+    return _route_of_url(url, rules)
 
 
 @lru_cache(maxsize=8192)
-def _route_of_path(path: str, rules: tuple[RouteRule, ...]) -> str:
+def _route_of_url(url: str, rules: tuple[RouteRule, ...]) -> str:
+    """Cached by the stored URL, so a page seen before is not split again."""
+    path = url_parts(url)[2] or "/"
     for rule in rules:
         if rule.pattern.search(path):
             return rule.name

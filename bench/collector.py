@@ -46,7 +46,7 @@ local counter = 0
 request = function()
   counter = counter + 1
   local b = body:gsub('"id": "[^"]*"', '"id": "' .. prefix .. "x" .. counter .. '"', 1)
-  {forward}
+  {deployed}
   return wrk.format(nil, nil, nil, b)
 end
 {delay}
@@ -169,7 +169,7 @@ def uvicorn(app: str, port: int) -> list[str]:
     ]
 
 
-FORWARDED = """wrk.headers["X-Forwarded-For"] = math.random(1, 223) .. "." .. math.random(0, 255)
+AS_DEPLOYED = """wrk.headers["X-Forwarded-For"] = math.random(1, 223) .. "." .. math.random(0, 255)
     .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
   b = b:gsub("/products/42%?", "/products/" .. counter .. "?", 1)"""
 """A new client address each request, as a load balancer in front reports them, and a
@@ -177,7 +177,7 @@ new page (a product id in the path): what a busy site's beacons look like to the
 
 
 def lua(
-    folder: Path, name: str, body: Path, delay_ms: float | None = None, forwarded: bool = False
+    folder: Path, name: str, body: Path, delay_ms: float | None = None, deployed: bool = False
 ) -> Path:
     delay = f"delay = function() return {delay_ms} end" if delay_ms else ""
     path = folder / f"{name}.lua"
@@ -186,7 +186,7 @@ def lua(
             body=body,
             prefix=uuid.uuid4().hex[:6],
             delay=delay,
-            forward=FORWARDED if forwarded else "",
+            deployed=AS_DEPLOYED if deployed else "",
         )
     )
     return path
@@ -252,7 +252,7 @@ def run(kafka: str) -> list[tuple[str, float, float | None, str]]:
         [*rum, "collector"],
         {**fresh(env, p := free_port()), "RUM_TRUSTED_PROXIES": "127.0.0.1"},
         p,
-        lua(folder, "forwarded", body, forwarded=True),
+        lua(folder, "deployed", body, deployed=True),
         {},
     )
     load_levels = [
