@@ -19,8 +19,9 @@ pipelining order, graceful shutdown (the answer of a beacon in flight closes its
 connection) and the body deadline hold on both.
 
 The lane leans on the protocol class's own attributes (`cycle`, `pipeline`, `url`,
-`headers`, `on_response_complete`, `_start_asgi_task`), which are not a public API: uvicorn is pinned in
-requirements.lock, and tests/beacon/test_http_lane.py is what tells an upgrade's change.
+`headers`, `on_response_complete`, `_start_asgi_task`), which are not a public API:
+uvicorn is pinned in requirements.lock, and tests/beacon/test_http_lane.py is what
+tells an upgrade's change.
 """
 
 import asyncio

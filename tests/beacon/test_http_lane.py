@@ -245,14 +245,17 @@ def test_a_connection_idle_past_the_keep_alive_timeout_is_closed_and_a_busy_one_
 
 
 def test_a_connection_silent_from_the_start_or_idle_after_asgi_is_closed_too(tmp_path):
-    with lane_server(tmp_path, keep_alive_s=1) as (url, log, _):
-        with connect(url) as silent, connect(url) as after_asgi:
-            after_asgi.sendall(b"GET /healthz HTTP/1.1\r\nHost: rum.example\r\n\r\n")
-            (reply,) = read_answers(after_asgi, 1)
-            assert reply.startswith(b"HTTP/1.1 200")
-            for sock in (silent, after_asgi):
-                sock.settimeout(5)
-                assert sock.recv(1024) == b""  # closed by the server
+    with (
+        lane_server(tmp_path, keep_alive_s=1) as (url, _, _),
+        connect(url) as silent,
+        connect(url) as after_asgi,
+    ):
+        after_asgi.sendall(b"GET /healthz HTTP/1.1\r\nHost: rum.example\r\n\r\n")
+        (reply,) = read_answers(after_asgi, 1)
+        assert reply.startswith(b"HTTP/1.1 200")
+        for sock in (silent, after_asgi):
+            sock.settimeout(5)
+            assert sock.recv(1024) == b""  # closed by the server
 
 
 def test_an_http_1_0_beacon_is_answered_and_its_connection_closed(tmp_path):
