@@ -9,7 +9,6 @@ of their inputs; `Ingestion` only holds what they need between beacons.
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -52,9 +51,8 @@ class Received(NamedTuple):
     """The full address: used for the country lookup here, never stored or published."""
 
 
-@dataclass(frozen=True)
-class Enrichment:
-    """What the collector knows about a beacon beside its body."""
+class Enrichment(NamedTuple):
+    """What the collector knows about a beacon beside its body (a tuple, as Received)."""
 
     agent: Agent
     country: str = ""
@@ -144,35 +142,34 @@ def enrich(
     these dicts are valid PageViewRecords), in place, one part after another: this is
     the collector's hot path."""
     nav = beacon.nav
-    record: dict[str, object] = {"kind": "page_view"}
-    if nav is not None:
-        record.update(msgspec.structs.asdict(nav))
-        del record["type"]
-    record["navigation_type"] = (
-        VIEW_TYPES[beacon.view] if beacon.view else (nav.type if nav else "")
-    )
+    record: dict[str, object] = msgspec.structs.asdict(nav) if nav is not None else {}
+    nav_type = record.pop("type", "")
     url = stored_url(beacon.url, site.keep_query)
     agent = extra.agent
     record.update(
-        site=beacon.site,
-        page_view_id=beacon.id,
-        seq=beacon.seq,
-        ts=corrected_start(beacon.t + beacon.start, beacon.sent, received_ms),
-        received_at=received_ms,
-        url=url,
-        route=route_of(url, beacon.route, site.routes)[:256],
-        view_start=beacon.start,
-        browser=agent.browser[:64],
-        browser_version=agent.browser_version[:64],
-        os=agent.os[:64],
-        device_class=agent.device_class,
-        is_bot=agent.is_bot,
-        counted=site.count_bots or not agent.is_bot,
-        country=extra.country,
-        client_network=extra.network,
-        ttfb=ttfb(beacon),
-        fcp=beacon.fcp,
-        timings=beacon.timings,
+        {
+            "kind": "page_view",
+            "navigation_type": VIEW_TYPES[beacon.view] if beacon.view else nav_type,
+            "site": beacon.site,
+            "page_view_id": beacon.id,
+            "seq": beacon.seq,
+            "ts": corrected_start(beacon.t + beacon.start, beacon.sent, received_ms),
+            "received_at": received_ms,
+            "url": url,
+            "route": route_of(url, beacon.route, site.routes)[:256],
+            "view_start": beacon.start,
+            "browser": agent.browser[:64],
+            "browser_version": agent.browser_version[:64],
+            "os": agent.os[:64],
+            "device_class": agent.device_class,
+            "is_bot": agent.is_bot,
+            "counted": site.count_bots or not agent.is_bot,
+            "country": extra.country,
+            "client_network": extra.network,
+            "ttfb": ttfb(beacon),
+            "fcp": beacon.fcp,
+            "timings": beacon.timings,
+        }
     )
     _add_vitals(record, beacon)
     _add_context(record, beacon)
@@ -197,7 +194,8 @@ def ttfb(beacon: WireBeacon) -> float | None:
     nav = beacon.nav
     if nav is None or nav.response_start <= 0:
         return None
-    return round(max(nav.response_start - nav.activation_start, 0.0), 1)
+    since_activation = nav.response_start - nav.activation_start
+    return round(since_activation, 1) if since_activation > 0 else 0.0
 
 
 def _add_vitals(record: dict[str, object], beacon: WireBeacon) -> None:
