@@ -32,7 +32,7 @@ log = logging.getLogger("rum.collector")
 
 ACCEPTED_TYPES = ("text/plain", "application/json")
 RETRY_AFTER_S = "2"
-_WANTED = {b"content-type", b"content-length", b"origin", b"user-agent", b"x-forwarded-for"}
+WANTED_HEADERS = {b"content-type", b"content-length", b"origin", b"user-agent", b"x-forwarded-for"}
 _VARY = (b"vary", b"Origin")
 
 Answer = tuple[int, dict[str, object] | None]
@@ -41,7 +41,7 @@ Answer = tuple[int, dict[str, object] | None]
 
 def wanted_headers(pairs: Iterable[tuple[bytes, bytes]]) -> dict[bytes, str]:
     """The request headers the collector reads, from lower-cased ASGI pairs."""
-    return {k: v.decode("latin-1") for k, v in pairs if k in _WANTED}
+    return {k: v.decode("latin-1") for k, v in pairs if k in WANTED_HEADERS}
 
 
 def raw_cors_headers(origin: str | None, sites: SiteRegistry) -> list[tuple[bytes, bytes]]:

@@ -31,11 +31,11 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from beacon.collect import (
+    WANTED_HEADERS,
     Answer,
     CollectEndpoint,
     encoded,
     raw_cors_headers,
-    wanted_headers,
 )
 from beacon.ingest import Rejected
 
@@ -183,7 +183,18 @@ class BeaconLane(HttpToolsProtocol):
         self.url = b""
         self.expect_100_continue = False
         self.headers = []
+        self.wanted: dict[bytes, str] = {}
         self.exchange = None
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """uvicorn's, with the headers the collector reads kept as they are parsed
+        (collect.wanted_headers, without a second pass over them all)."""
+        name = name.lower()
+        if name in WANTED_HEADERS:
+            self.wanted[name] = value.decode("latin-1")
+        elif name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         parser = self.parser
@@ -194,7 +205,7 @@ class BeaconLane(HttpToolsProtocol):
             and (self.cycle is None or self.cycle.response_complete)
             and not parser.should_upgrade()
         ):
-            headers = wanted_headers(self.headers)
+            headers = self.wanted
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) <= self.collect.bodies.limit:
                 keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()

@@ -24,7 +24,9 @@ class TokenBuckets:
                 self._make_room(now)
             tokens = self.burst
         else:
-            tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+            tokens = bucket[0] + (now - bucket[1]) * self.rate
+            if tokens > self.burst:  # not min(): a builtin's call costs a take a third
+                tokens = self.burst
         if tokens >= 1:
             self._buckets[key] = (tokens - 1, now)
             return 0.0
