@@ -148,7 +148,14 @@ def create_app(
             await publisher.stop()
             for service in reversed(services):
                 await service.stop()
-            log.info("stopped cleanly: buffers drained")
+            if undelivered := publisher.depth:
+                log.error(
+                    "stopped with %d beacons undelivered: the spool, if any, delivers "
+                    "them at the next start",
+                    undelivered,
+                )
+            else:
+                log.info("stopped cleanly: buffers drained")
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)

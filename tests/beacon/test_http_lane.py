@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from beacon.app import create_app
-from beacon.http_lane import Exchange
+from beacon.http_lane import AnswerHeads, Exchange
 from beacon.publishers.memory import MemoryPublisher
 from beacon.settings import Settings
 from beacon.sites import Site, SiteRegistry
@@ -256,6 +256,19 @@ def test_a_connection_silent_from_the_start_or_idle_after_asgi_is_closed_too(tmp
         for sock in (silent, after_asgi):
             sock.settimeout(5)
             assert sock.recv(1024) == b""  # closed by the server
+
+
+def test_answer_heads_are_encoded_once_per_date_and_kept_in_bounded_memory():
+    heads, vary = AnswerHeads(), [(b"vary", b"Origin")]
+    head = heads.head(204, [(b"date", b"one")], vary)
+    assert head == b"HTTP/1.1 204 No Content\r\ndate: one\r\nvary: Origin\r\n\r\n"
+    assert heads.head(204, [(b"date", b"one")], vary) is not head  # new defaults: a new date
+    defaults = [(b"date", b"two")]
+    assert heads.head(204, defaults, vary) is heads.head(204, defaults, vary)
+    for i in range(1000):
+        allowed = [*vary, (b"access-control-allow-origin", b"https://%d.example" % i)]
+        assert heads.head(204, defaults, allowed).endswith(b"%d.example\r\n\r\n" % i)
+        assert len(heads._heads) <= AnswerHeads.MAX
 
 
 def test_an_http_1_0_beacon_is_answered_and_its_connection_closed(tmp_path):

@@ -151,6 +151,32 @@ def test_beacons_held_by_a_collector_killed_outright_are_delivered_by_its_succes
     assert list(tmp_path.joinpath("spool").glob("*.seg")) != []  # the successor's own
 
 
+def test_a_collector_stopped_before_the_broker_took_its_beacons_says_so_and_spools_them(
+    kafka, topic, tmp_path
+):
+    port = str(free_port())
+    env = {
+        **collector_env(tmp_path, f"127.0.0.1:{free_port()}", topic),
+        "RUM_PORT": port,
+        "RUM_DRAIN_TIMEOUT_S": "1",
+    }
+    log = tmp_path / "stopped.log"
+    with spawned([".venv/bin/rum", "collector"], env, log) as stopped:
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: live(url, stopped), 60, 0.1, message="the collector to come up")
+        accepted = post_beacons(url, 5)
+        stopped.send_signal(signal.SIGTERM)  # a second to drain, in vain
+        stopped.wait(20)
+    assert "stopped with 5 beacons undelivered" in log.read_text()
+    assert "stopped cleanly" not in log.read_text()
+
+    env = collector_env(tmp_path, kafka, topic)  # the same spool, the broker reachable
+    with running([".venv/bin/rum", "collector"], env, tmp_path / "successor.log") as successor:
+        assert successor.stopped_cleanly()
+    published = asyncio.run(consume_all(kafka, topic))
+    assert sorted(json.loads(value)["page_view_id"] for value in published) == sorted(accepted)
+
+
 def test_a_collector_killed_under_load_loses_no_beacon_it_answered_204(kafka, topic, tmp_path):
     env = collector_env(tmp_path, kafka, topic)
     with running([".venv/bin/rum", "collector"], env, tmp_path / "killed.log") as killed:
