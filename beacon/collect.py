@@ -86,7 +86,9 @@ class CollectEndpoint:
         self.metrics = metrics
         self.ip_limits = ip_limits
         self.trusted_proxies = trusted_proxies
-        self.batches = TurnBatches(self.ingest, settle=publisher.settle)
+        self.batches = TurnBatches(self.ingest, settle=self.settle)
+        self._unsettled: list[dict[str, object]] = []
+        """The records published since the publisher last settled."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = wanted_headers(scope["headers"])
@@ -138,7 +140,18 @@ class CollectEndpoint:
         record = self.ingestion(received)
         site = str(record["site"])
         self.publisher.publish(site.encode(), orjson.dumps(record))
+        self._unsettled.append(record)
         return site
+
+    def settle(self) -> None:
+        """The publisher's settle, after a run of ingest(): when it refuses the run,
+        the run's beacons are forgotten as seen, so that their retries are taken."""
+        unsettled, self._unsettled = self._unsettled, []
+        try:
+            self.publisher.settle()
+        except Backpressure:
+            self.ingestion.take_back(unsettled)
+            raise
 
     def accepted(self, site: str, nbytes: int) -> Answer:
         self.metrics.count_accepted(site, nbytes)

@@ -125,12 +125,12 @@ def check_site_rate(site: Site, limits: TokenBuckets, now: float) -> None:
         raise rate_limited("site", wait)
 
 
-def beacon_key(beacon: WireBeacon) -> str:
-    return f"{beacon.site}/{beacon.id}/{beacon.seq}"
+def beacon_key(site: object, page_view_id: object, seq: object) -> str:
+    return f"{site}/{page_view_id}/{seq}"
 
 
 def check_duplicate(beacon: WireBeacon, recent: RecentKeys) -> None:
-    if recent.seen(beacon_key(beacon)):
+    if recent.seen(beacon_key(beacon.site, beacon.id, beacon.seq)):
         raise Rejected(409, "duplicate")
 
 
@@ -278,6 +278,12 @@ class Ingestion:
         check_site_rate(site, self.site_limits, time.monotonic())
         check_duplicate(beacon, self.recent)
         return enrich(beacon, site, received.received_ms, self.enrichment(received))
+
+    def take_back(self, records: list[dict[str, object]]) -> None:
+        """Ingested, and then refused after all (their spool write failed): a client
+        retrying one must not be refused as sending a duplicate."""
+        for record in records:
+            self.recent.forget(beacon_key(record["site"], record["page_view_id"], record["seq"]))
 
     def enrichment(self, received: Received) -> Enrichment:
         country = self.geo.country(received.client_ip) if self.geo and received.client_ip else ""

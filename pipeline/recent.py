@@ -35,6 +35,10 @@ class RecentKeys:
             keys.popitem(last=False)
         return False
 
+    def forget(self, key: str) -> None:
+        """As if the key had never been seen."""
+        self._keys.pop(key, None)
+
     def remember_stored(self, keys: Iterable[str]) -> int:
         """Remember keys read back from the store (oldest first), unless known already;
         how many were new."""

@@ -4,6 +4,7 @@ reading another process's chdb store, and polling with a deadline."""
 import asyncio
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -164,6 +165,19 @@ def spawned(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+@contextmanager
+def disk_full_after(size: int):
+    """Writes past `size` bytes fail, as on a full disk (the file-size limit: EFBIG)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
 
 
 async def produce(kafka: str, topic: str, key: str, values: list[bytes]) -> None:

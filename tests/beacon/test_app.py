@@ -11,10 +11,11 @@ from starlette.testclient import TestClient
 
 from beacon.app import create_app
 from beacon.publishers.memory import MemoryPublisher
+from beacon.publishers.spool import Spool
 from beacon.settings import Settings
 from beacon.sites import Site, SiteRegistry
 from pipeline.memory_log import MemoryLog
-from tests.support import make_beacon
+from tests.support import disk_full_after, make_beacon
 
 ORIGIN = "https://shop.example"
 SITES = SiteRegistry([Site("shop", frozenset({ORIGIN}))])
@@ -257,3 +258,25 @@ async def test_beacons_arriving_together_are_ingested_together_and_answered_each
     assert [r.json()["error"] for r in responses[1:3]] == ["invalid_beacon", "unknown_site"]
     stored = [orjson.loads(m.value)["page_view_id"] for m in log.read(10)]
     assert stored == [b["id"] for b in good]
+
+
+def test_a_beacon_refused_because_its_spool_write_failed_is_taken_when_retried(tmp_path):
+    snippet = tmp_path / "rum.js"
+    snippet.write_text("/* snippet */")
+    spool = Spool(tmp_path / "spool")
+    spool.open()
+    log = MemoryLog(100)
+    app = create_app(
+        Settings(snippet_path=str(snippet)), publisher=MemoryPublisher(log, spool), sites=SITES
+    )
+    retried = json.dumps(make_beacon("shop"))
+    with TestClient(app) as client:
+        assert post(client, json.dumps(make_beacon("shop"))).status_code == 204
+        (segment,) = (tmp_path / "spool").glob("*.seg")
+        with disk_full_after(segment.stat().st_size + 10):
+            refused = post(client, retried)
+        assert refused.status_code == 503 and refused.headers["retry-after"]
+        assert post(client, retried).status_code == 204  # not a duplicate: never taken
+        assert post(client, retried).status_code == 409  # now it is
+    assert len(log.read(10)) == 2
+    spool.close()

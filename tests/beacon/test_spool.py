@@ -2,10 +2,6 @@
 was acknowledged does not, what could not be written is refused, and one process holds
 a folder at a time."""
 
-import resource
-import signal
-from contextlib import contextmanager
-
 import pytest
 
 from beacon.publishers import Backpressure
@@ -13,6 +9,7 @@ from beacon.publishers.kafka import KafkaPublisher
 from beacon.publishers.memory import MemoryPublisher
 from beacon.publishers.spool import FRAME, Spool, SpoolInUse
 from pipeline.memory_log import MemoryLog
+from tests.support import disk_full_after
 
 
 def reopened(folder, **options) -> tuple[Spool, list[tuple[int, bytes, bytes]]]:
@@ -98,19 +95,6 @@ def test_one_process_holds_a_folder_at_a_time(tmp_path):
     first.close()
     second, _ = reopened(tmp_path)  # released when the first closed (or died)
     second.close()
-
-
-@contextmanager
-def disk_full_after(size: int):
-    """Writes past `size` bytes fail, as on a full disk (the file-size limit: EFBIG)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
 
 
 def test_beacons_not_written_whole_are_refused_and_never_come_back(tmp_path):

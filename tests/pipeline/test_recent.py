@@ -50,3 +50,12 @@ def test_keys_read_back_are_bounded_too():
     recent = RecentKeys(size=2)
     recent.remember_stored(["a", "b", "c"])
     assert not recent.seen("a", origin=1) and recent.seen("c", origin=1)
+
+
+def test_a_forgotten_key_is_new_again():
+    recent = RecentKeys(size=10)
+    recent.seen("x")
+    recent.forget("x")
+    recent.forget("never seen")  # nothing to forget: no error
+    assert not recent.seen("x")
+    assert recent.seen("x")
