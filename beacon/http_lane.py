@@ -181,6 +181,8 @@ class BeaconLane(HttpToolsProtocol):
         self.collect = collect
         self.beacon_path = path.encode("ascii")
         self.exchange: Exchange | None = None
+        self.wanted: dict[bytes, str] = {}
+        """The request's headers that the collector reads (see on_header)."""
         self.idle = idle
         self.heads = heads
         self.idle_since: float | None = None
@@ -194,7 +196,11 @@ class BeaconLane(HttpToolsProtocol):
         self.idle.watch(self)
 
     def idle_for(self, now: float) -> float:
-        return 0.0 if self.idle_since is None else now - self.idle_since
+        """How long it has waited for a request (0 while one is being served)."""
+        cycle = self.cycle
+        if self.idle_since is None or (cycle is not None and not cycle.response_complete):
+            return 0.0
+        return now - self.idle_since
 
     def on_response_complete(self) -> None:
         """uvicorn's, with the connection marked idle instead of a keep-alive timer."""
@@ -213,7 +219,7 @@ class BeaconLane(HttpToolsProtocol):
         self.url = b""
         self.expect_100_continue = False
         self.headers = []
-        self.wanted: dict[bytes, str] = {}
+        self.wanted = {}
         self.exchange = None
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -271,8 +277,9 @@ class BeaconLane(HttpToolsProtocol):
         self.exchange = None
         if exchange.watched:
             self.collect.bodies.deadlines.discard(exchange)
-        if exchange.response_complete:
-            return  # answered before its body was read (415, 429)
+        if exchange.response_complete:  # answered before its body was read (415, 429)
+            self.idle_since = self.loop.time()  # and now idle: its body came meanwhile
+            return
         collect = self.collect
         body = exchange.chunks[0] if len(exchange.chunks) == 1 else b"".join(exchange.chunks)
         exchange.size = len(body)

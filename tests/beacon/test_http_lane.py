@@ -249,11 +249,18 @@ def test_a_connection_silent_from_the_start_or_idle_after_asgi_is_closed_too(tmp
         lane_server(tmp_path, keep_alive_s=1) as (url, _, _),
         connect(url) as silent,
         connect(url) as after_asgi,
+        connect(url) as after_early_answer,
     ):
         after_asgi.sendall(b"GET /healthz HTTP/1.1\r\nHost: rum.example\r\n\r\n")
         (reply,) = read_answers(after_asgi, 1)
         assert reply.startswith(b"HTTP/1.1 200")
-        for sock in (silent, after_asgi):
+        # Refused from its headers, then its body arrives: idle from then on.
+        head, body = raw_request(b"x" * 500).replace(b"text/plain", b"image/png").split(b"\r\n\r\n")
+        after_early_answer.sendall(head + b"\r\n\r\n")
+        (reply,) = read_answers(after_early_answer, 1)
+        assert reply.startswith(b"HTTP/1.1 415")
+        after_early_answer.sendall(body)
+        for sock in (silent, after_asgi, after_early_answer):
             sock.settimeout(5)
             assert sock.recv(1024) == b""  # closed by the server
 
