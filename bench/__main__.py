@@ -3,6 +3,7 @@ the baseline measured in the same run, and their ratio (see scripts/bench.sh).""
 
 import os
 import sys
+import tempfile
 
 from bench import collector, collector_cpu, freshness, pipeline, queries, snippet_cost, soak
 
@@ -21,8 +22,13 @@ DEFAULT = ("snippet", "collector", "collector-cpu", "pipeline", "queries", "fres
 
 def main(names: list[str]) -> None:
     rows = []
-    for name in names or DEFAULT:
-        rows += BENCHMARKS[name]()
+    # Every benchmark's folders (stores of up to 30 M page views, spools, logs) go in
+    # one scratch folder, removed when the run ends however it ends: left behind,
+    # a few runs filled this machine's disk.
+    with tempfile.TemporaryDirectory(prefix="rum-bench-") as scratch:
+        tempfile.tempdir = os.environ["TMPDIR"] = scratch  # the servers it starts too
+        for name in names or DEFAULT:
+            rows += BENCHMARKS[name]()
     print(f"{'figure':36} {'ours':>10} {'baseline':>10} {'ratio':>7}  baseline is")
     for figure, ours, baseline, what in rows:
         ratio = f"{ours / baseline:.3f}" if baseline else "-"

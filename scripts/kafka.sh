@@ -50,7 +50,10 @@ start() {
     echo "ssl.keystore.location=$run/tls/broker.p12"
     echo "ssl.keystore.password=rum-test"
     echo "ssl.key.password=rum-test"; } >> "$run/server.properties"
-  local java=(java -Xms256m -Xmx512m -XX:+UseG1GC -Dkafka.logs.dir="$run"
+  # java.io.tmpdir: its native libraries are unpacked there at each start (lz4), and
+  # /tmp would keep the copies of every broker killed outright.
+  rm -rf "$run/tmp" && mkdir -p "$run/tmp"
+  local java=(java -Xms256m -Xmx512m -XX:+UseG1GC -Dkafka.logs.dir="$run" -Djava.io.tmpdir="$run/tmp"
               -Dlog4j2.configurationFile="$here/kafka/log4j2.yaml" -cp "$libs/*")
   if [ ! -f "$run/data/meta.properties" ]; then  # a resumed broker keeps its cluster id
     local id; id=$("${java[@]}" kafka.tools.StorageTool random-uuid)
