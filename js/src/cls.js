@@ -24,8 +24,8 @@ export const onCLS = (report) => {
       }
       last = entry;
       if (session > best.v) {
-        const source = largest.sources && largest.sources.find((s) => s.node);
-        best = { v: session, el: source ? selector(source.node) : '' };
+        // selector() of no node is ''.
+        best = { v: session, el: selector(((largest.sources || []).find((s) => s.node) || 0).node) };
         report(best);
       }
     }

@@ -5,31 +5,37 @@ import { selector } from './lib/selector.js';
 // Interaction to Next Paint as web-vitals: an interaction is all events sharing an
 // interactionId; its latency is the longest of their durations. The value is the
 // 98th percentile over interactions (one worst ignored per 50), with that
-// interaction's phases: input delay, processing (first handler start to last
-// handler end), presentation. Good ≤ 200 ms, poor > 500 ms.
+// interaction's phases, from the events painted in the frame of its longest one:
+// input delay, processing (first handler start to last handler end), presentation.
+// Good ≤ 200 ms, poor > 500 ms.
 export const INP_THRESHOLDS = [200, 500];
 
 // (An interaction's own fields end in "_": shortened at build time.)
 export const onINP = (report) => {
   let byId = {};
-  let count = 0;
   const handle = (entries) => {
     for (const e of entries) {
       const id = e.interactionId;
       if (!id) continue;
+      // Its phases are those of the frame its longest entry was painted in (at
+      // start_ + v_): a first input's pointerdown may have been painted long before
+      // its slow click.
       let i = byId[id];
-      if (!i) {
-        i = byId[id] = { v_: 0, start_: e.startTime, ps_: e.processingStart, pe_: 0, main_: e };
-        count++;
+      if (!i || (e.startTime + e.duration - i.start_ - i.v_) ** 2 > 64) {
+        if (i && e.duration <= i.v_) continue; // shorter, and painted in another frame
+        i = byId[id] = { v_: 0, pe_: 0, main_: e };
       }
-      i.v_ = Math.max(i.v_, e.duration);
-      i.start_ = Math.min(i.start_, e.startTime);
-      i.ps_ = Math.min(i.ps_, e.processingStart);
+      // In one frame, the longest entry is the one that started, and was handled, first.
+      if (e.duration > i.v_) {
+        i.v_ = e.duration;
+        i.start_ = e.startTime;
+        i.ps_ = e.processingStart;
+      }
       i.pe_ = Math.max(i.pe_, e.processingEnd);
       if (e.processingEnd - e.processingStart > i.main_.processingEnd - i.main_.processingStart) i.main_ = e;
     }
     const longest = Object.values(byId).sort((a, b) => b.v_ - a.v_);
-    const i = longest[Math.min(longest.length - 1, Math.floor(count / 50))];
+    const i = longest[(longest.length / 50) | 0]; // one worst ignored per 50
     if (!i) return;
     report({
       v: i.v_,
@@ -44,6 +50,5 @@ export const onINP = (report) => {
   observe('first-input', handle);
   return () => {
     byId = {};
-    count = 0;
   };
 };
