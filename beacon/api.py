@@ -162,11 +162,12 @@ class DataApi:
     async def sites(self, request: Request) -> Response:
         try:
             self._check(request)
-            # Not cached: a site's first page views should show up at once.
+            # Not cached, here or by the browser: a site's first page views should show
+            # up at once (a dashboard opened before them kept "no sites" for a while).
             body = await self._answer(None, lambda store: {"sites": queries.sites(store)})
         except Rejected as error:
             return rejection(error, {})
-        return self._json(body)
+        return self._json(body, "no-store")
 
     async def answer(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -200,11 +201,11 @@ class DataApi:
             self.cache.put(key, body)
         return body
 
-    def _json(self, body: bytes) -> Response:
+    def _json(self, body: bytes, cache_control: str = "") -> Response:
         return Response(
             body,
             media_type="application/json",
-            headers={"cache-control": f"private, max-age={int(self.cache.ttl_s)}"},
+            headers={"cache-control": cache_control or f"private, max-age={int(self.cache.ttl_s)}"},
         )
 
 
