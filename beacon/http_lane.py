@@ -14,9 +14,10 @@ unanswered. Its body is collected as httptools parses it; the collector's own st
 metrics and answers) decide the answer, which is written to the transport directly.
 Every other request, including a beacon that is chunked, too large or pipelined behind
 another, goes to the ASGI app as before, with uvicorn's own handling: one set of
-answers, two ways in. Keep-alive (idle connections closed by one sweep: IdleSweep),
-pipelining order, graceful shutdown (the answer of a beacon in flight closes its
-connection) and the body deadline hold on both.
+answers, two ways in. Keep-alive (an idle connection's deadline is kept with the
+bodies' deadlines, by their one watchdog), pipelining order, graceful shutdown (the
+answer of a beacon in flight closes its connection) and the body deadline hold on
+both.
 
 The lane leans on the protocol class's own attributes (`cycle`, `pipeline`, `url`,
 `headers`, `on_response_complete`, `_start_asgi_task`), which are not a public API:
@@ -110,33 +111,6 @@ class Exchange:
         self.lane.write_answer(answer, self.raw, self.keep_alive)
 
 
-class IdleSweep:
-    """Closes the connections left idle past the keep-alive timeout, with one timer for
-    all of them that looks every SWEEP_S, where uvicorn arms a timer after every answer
-    and cancels it at the next request: measured in process, 1.4 µs of a beacon's CPU.
-    A connection is closed between its timeout and a SWEEP_S later."""
-
-    SWEEP_S = 1.0
-
-    def __init__(self) -> None:
-        self._lanes: set[BeaconLane] = set()
-        self._timer: asyncio.TimerHandle | None = None
-
-    def watch(self, lane: "BeaconLane") -> None:
-        self._lanes.add(lane)
-        if self._timer is None:
-            self._timer = lane.loop.call_later(self.SWEEP_S, self._sweep, lane.loop)
-
-    def forget(self, lane: "BeaconLane") -> None:
-        self._lanes.discard(lane)
-
-    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
-        now = loop.time()
-        for lane in [lane for lane in self._lanes if lane.idle_for(now) >= lane.timeout_keep_alive]:
-            lane.timeout_keep_alive_handler()
-        self._timer = loop.call_later(self.SWEEP_S, self._sweep, loop) if self._lanes else None
-
-
 class AnswerHeads:
     """Answers' status lines and headers, each encoded once while uvicorn's default
     headers last (it makes new ones every second, for the date) rather than once per
@@ -173,7 +147,6 @@ class BeaconLane(HttpToolsProtocol):
         *args: Any,
         collect: CollectEndpoint,
         path: str = "/v1/beacon",
-        idle: IdleSweep,
         heads: AnswerHeads,
         **kwargs: Any,
     ) -> None:
@@ -183,27 +156,27 @@ class BeaconLane(HttpToolsProtocol):
         self.exchange: Exchange | None = None
         self.wanted: dict[bytes, str] = {}
         """The request's headers that the collector reads (see on_header)."""
-        self.idle = idle
         self.heads = heads
-        self.idle_since: float | None = None
-        """When its last answer was written with no request after it (None: busy)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         # Silent from the start counts as idle: a client that opens connections and
         # sends nothing must not hold them (uvicorn's timer waits for a first answer).
-        self.idle_since = self.loop.time()
-        self.idle.watch(self)
+        self._rest()
 
-    def idle_for(self, now: float) -> float:
-        """How long it has waited for a request (0 while one is being served)."""
+    def _rest(self) -> None:
+        """Wait for a request, until the keep-alive timeout: a deadline kept by the
+        bodies' watchdog, where uvicorn arms a timer after every answer and cancels it
+        at the next request (measured in process: 1.4 µs of a beacon's CPU)."""
+        self.collect.bodies.deadlines.add(self, self.timeout_keep_alive, self._close_if_idle)
+
+    def _close_if_idle(self) -> None:
         cycle = self.cycle
-        if self.idle_since is None or (cycle is not None and not cycle.response_complete):
-            return 0.0
-        return now - self.idle_since
+        if cycle is None or cycle.response_complete:  # else its answer rests it again
+            self.timeout_keep_alive_handler()
 
     def on_response_complete(self) -> None:
-        """uvicorn's, with the connection marked idle instead of a keep-alive timer."""
+        """uvicorn's, with the connection rested instead of a keep-alive timer armed."""
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
@@ -212,7 +185,7 @@ class BeaconLane(HttpToolsProtocol):
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         else:
-            self.idle_since = self.loop.time()
+            self._rest()
 
     # The scope of a request is made only once it is known not to be a lane beacon.
     def on_message_begin(self) -> None:
@@ -278,7 +251,7 @@ class BeaconLane(HttpToolsProtocol):
         if exchange.watched:
             self.collect.bodies.deadlines.discard(exchange)
         if exchange.response_complete:  # answered before its body was read (415, 429)
-            self.idle_since = self.loop.time()  # and now idle: its body came meanwhile
+            self._rest()  # and now idle: its body came meanwhile
             return
         collect = self.collect
         body = exchange.chunks[0] if len(exchange.chunks) == 1 else b"".join(exchange.chunks)
@@ -289,7 +262,7 @@ class BeaconLane(HttpToolsProtocol):
         collect.batches.submit_to(received, exchange, self.loop)
 
     def data_received(self, data: bytes) -> None:
-        self.idle_since = None
+        self.collect.bodies.deadlines.discard(self)  # not idle
         super().data_received(data)
         exchange = self.exchange
         if exchange is not None and not exchange.watched:
@@ -308,7 +281,7 @@ class BeaconLane(HttpToolsProtocol):
             if not exchange.response_complete:
                 exchange.response_complete = True
                 self.collect.refused(Rejected(400, "client_disconnected"), exchange.raw)
-        self.idle.forget(self)
+        self.collect.bodies.deadlines.discard(self)
         super().connection_lost(exc)
 
     def write_answer(self, answer: Answer, headers: list[tuple[bytes, bytes]], keep: bool) -> None:
@@ -327,6 +300,4 @@ class BeaconLane(HttpToolsProtocol):
 
 def lane_protocol(collect: CollectEndpoint, path: str = "/v1/beacon") -> Any:
     """The protocol factory to give uvicorn as `http`."""
-    return functools.partial(
-        BeaconLane, collect=collect, path=path, idle=IdleSweep(), heads=AnswerHeads()
-    )
+    return functools.partial(BeaconLane, collect=collect, path=path, heads=AnswerHeads())

@@ -123,7 +123,7 @@ class Spool:
             return
         staged, self._staged = self._staged, []
         try:
-            self._write(staged[0] if len(staged) == 1 else b"".join(staged))
+            self._write(b"".join(staged))  # a single frame is not copied
         except OSError:
             self.next_seq -= len(staged)
             raise
