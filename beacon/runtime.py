@@ -136,7 +136,13 @@ def pipeline_service(
         assert kafka
         source = KafkaSource(kafka, settings.topic, settings.consumer_group)
         dead_letters = KafkaDeadLetters(kafka, settings.topic, settings.dead_letter_topic)
-    pipeline = Pipeline(source, ClickHouseSink(store), dead_letters, limits(settings))
+    pipeline = Pipeline(
+        source,
+        ClickHouseSink(store),
+        dead_letters,
+        limits(settings),
+        recent_keys=settings.recent_beacons,
+    )
     return PipelineService(pipeline, drain=memory_log is not None)
 
 

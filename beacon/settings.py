@@ -75,7 +75,8 @@ class Settings:
     rate_per_site: int = 20_000
     """Beacons a second one site may send to this collector process."""
     recent_beacons: int = 200_000
-    """How many recent beacon keys are remembered to refuse duplicates."""
+    """How many recent beacon keys a collector remembers to refuse duplicates, and a
+    pipeline to drop a producer's resend."""
     bucky_path: str = "/bucky"
     """Where the Bucky-compatible endpoints live (`{bucky_path}/v1/send`)."""
     raw_ttl_days: int = 400
