@@ -5,7 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.queries import Filters, Window, percentile_series, percentile_total, ratings
+from pipeline.queries import (
+    Filters,
+    Window,
+    histogram,
+    percentile_series,
+    percentile_total,
+    ratings,
+    slowest_routes,
+)
 from pipeline.settle import SETTLE_AFTER, hours_to_settle, settle
 from tests.support import insert_settling_views
 
@@ -90,3 +98,28 @@ def test_page_views_arriving_after_their_hour_settled_are_counted_then_settled(s
     assert HOUR in settle(store, NOW)
     cls, _, rated = cls_inp(store, site)
     assert cls["views"] == 40 and rated["cls"] == {"good": 0, "ni": 0, "poor": 40}
+
+
+def test_slowest_routes_rank_by_final_values_once_their_hours_settle(store, site):
+    insert(store, site, 40)  # 20 page views on each of /a and /b
+    p75 = {r["route"]: r["p75"] for r in slowest_routes(store, Filters(site), "cls", DAY)}
+    assert p75 == {"/a": pytest.approx(0.05, rel=0.02), "/b": pytest.approx(0.05, rel=0.02)}
+    settle(store, NOW)
+    for metric, final in (("cls", 0.3), ("inp", 320)):
+        routes = slowest_routes(store, Filters(site), metric, DAY)
+        assert [(r["views"], r["p75"]) for r in routes] == [
+            (20, pytest.approx(final, rel=0.02))
+        ] * 2
+    mobile = slowest_routes(store, Filters(site, {"device_class": "mobile"}), "cls", DAY)
+    assert [(r["views"], r["p75"]) for r in mobile] == [(7, pytest.approx(0.3, rel=0.02))] * 2
+
+
+def test_the_distribution_counts_each_page_views_final_cls_and_inp_at_once(store, site):
+    # It reads raw rows, so it need not wait for the hour to settle.
+    insert(store, site, 40)
+    for metric, final in (("cls", 0.3), ("inp", 320)):
+        bins = histogram(store, Filters(site), metric, DAY)["bins"]
+        assert sum(b["views"] for b in bins) == 40
+        assert sum(b["views"] for b in bins if b["from"] >= 0.9 * final) == 40
+    mobile = histogram(store, Filters(site, {"device_class": "mobile"}), "cls", DAY)
+    assert sum(b["views"] for b in mobile["bins"]) == 14
