@@ -1,6 +1,10 @@
 """The consumer's Kafka side: a group member that never auto-commits."""
 
+import asyncio
+import contextlib
+
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import IllegalStateError
 
 from pipeline.kafka_connection import KafkaConnection, connection
 from pipeline.source import Message, PartitionsChanged
@@ -33,6 +37,12 @@ class KafkaSource:
         """Per partition, the group's position as this member last knew it: its committed
         offset when the partition was assigned (else the first offset read), then each
         offset this member committed."""
+        self._returned: dict[int, int] = {}
+        """Per partition, the offset after the last message poll returned."""
+        self._passed: dict[int, int] = {}
+        """Per partition, the consumer's position after the last poll: past the messages
+        returned, and past the offsets that hold none (transaction markers, aborted
+        records) that came after them."""
 
     @property
     def consumer(self) -> AIOKafkaConsumer:
@@ -60,6 +70,8 @@ class KafkaSource:
             # partition is known from its first fetch, even when nothing new arrives.
             for partition in partitions:
                 self._committed.pop(partition, None)
+                self._returned.pop(partition, None)
+                self._passed.pop(partition, None)
                 offset = await self.consumer.committed(TopicPartition(self.topic, partition))
                 if offset is not None:
                     self._committed[partition] = offset
@@ -79,6 +91,13 @@ class KafkaSource:
         for tp, records in fetched.items():
             if records:
                 self._committed.setdefault(tp.partition, records[0].offset)
+                self._returned[tp.partition] = records[-1].offset + 1
+        for tp in self.consumer.assignment():
+            # Known at once after a fetch; never wait for one (a partition just
+            # assigned, or revoked meanwhile): the lag can do without it.
+            with contextlib.suppress(IllegalStateError, TimeoutError):
+                position = await asyncio.wait_for(self.consumer.position(tp), 0.01)
+                self._passed[tp.partition] = position
         return [
             Message(tp.partition, record.offset, record.value)
             for tp, records in fetched.items()
@@ -98,12 +117,19 @@ class KafkaSource:
         self.consumer.resume(*self.consumer.assignment())
 
     def lag(self) -> dict[int, int]:
-        """The partition's end (as of the last fetch) less the group's position."""
+        """The messages of a partition the group has not committed: its end (as of the
+        last fetch) less the group's position. Once everything returned is committed,
+        the offsets the consumer passed over after it are no messages: a dead-letter
+        replay writes in transactions, and each leaves a marker at the end of its
+        partition, which used to show as a lag of one until the next beacon came."""
         if self._consumer is None:
             return {}
         lag = {}
         for tp in self._consumer.assignment():
             end, position = self._consumer.highwater(tp), self._committed.get(tp.partition)
-            if end is not None and position is not None:
-                lag[tp.partition] = max(0, end - position)
+            if end is None or position is None:
+                continue
+            if self._returned.get(tp.partition, position) <= position:
+                position = max(position, self._passed.get(tp.partition, position))
+            lag[tp.partition] = max(0, end - position)
         return lag

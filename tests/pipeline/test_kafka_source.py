@@ -2,6 +2,8 @@
 
 import uuid
 
+from aiokafka import AIOKafkaProducer
+
 from pipeline.kafka_source import KafkaSource
 from tests.support import produce, records_for
 
@@ -61,3 +63,30 @@ async def test_the_lag_of_a_partition_with_nothing_new_is_known_as_soon_as_it_is
         assert later.lag()[partition] == 0
     finally:
         await later.stop()
+
+
+async def test_a_transactions_marker_is_not_lag(kafka, topic, site):
+    # A dead-letter replay sends its chunks in transactions; each one ends with a
+    # marker, an offset that holds no message.
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, transactional_id=uuid.uuid4().hex)
+    await producer.start()
+    try:
+        async with producer.transaction():
+            for value in records_for(site, 5):
+                await producer.send(topic, value, key=site.encode())
+    finally:
+        await producer.stop()
+    source = KafkaSource(kafka, topic, f"g-{uuid.uuid4().hex[:6]}")
+    await source.start(nothing, nothing)
+    try:
+        messages = await read(source, 5)
+        partition = messages[0].partition
+        assert source.lag() == {partition: 6}  # read, not committed: the marker too, until then
+        await source.commit({partition: messages[-1].offset + 1})
+        for _ in range(10):  # until a poll has passed over the marker
+            await source.poll(0.5, 100)
+            if source.lag() == {partition: 0}:
+                break
+        assert source.lag() == {partition: 0}
+    finally:
+        await source.stop()
