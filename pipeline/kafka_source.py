@@ -121,7 +121,7 @@ class KafkaSource:
         last fetch) less the group's position. Once everything returned is committed,
         the offsets the consumer passed over after it are no messages: a dead-letter
         replay writes in transactions, and each leaves a marker at the end of its
-        partition, which used to show as a lag of one until the next beacon came."""
+        partition that would otherwise read as a lag of one until the next beacon."""
         if self._consumer is None:
             return {}
         lag = {}
