@@ -254,7 +254,7 @@ class BeaconLane(HttpToolsProtocol):
             self._rest()  # and now idle: its body came meanwhile
             return
         collect = self.collect
-        body = exchange.chunks[0] if len(exchange.chunks) == 1 else b"".join(exchange.chunks)
+        body = b"".join(exchange.chunks)  # a single chunk is not copied
         exchange.size = len(body)
         received = collect.received(
             body, exchange.headers.get(b"origin"), exchange.headers, exchange.address

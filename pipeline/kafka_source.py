@@ -93,6 +93,8 @@ class KafkaSource:
                 self._committed.setdefault(tp.partition, records[0].offset)
                 self._returned[tp.partition] = records[-1].offset + 1
         for tp in self.consumer.assignment():
+            if self._returned.get(tp.partition, -1) > self._committed.get(tp.partition, -1):
+                continue  # messages are in flight: the lag does not look past them
             # Known at once after a fetch; never wait for one (a partition just
             # assigned, or revoked meanwhile): the lag can do without it.
             with contextlib.suppress(IllegalStateError, TimeoutError):
