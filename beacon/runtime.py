@@ -57,11 +57,17 @@ def limits(settings: Settings) -> Limits:
     return Limits(settings.batch_rows, settings.batch_bytes, settings.batch_wait_ms / 1000)
 
 
+def spool_of(settings: Settings) -> Spool | None:
+    if not settings.spool_dir:
+        return None
+    return Spool(Path(settings.spool_dir), sync_every_ms=settings.spool_sync_ms)
+
+
 def kafka_publisher(settings: Settings) -> KafkaPublisher:
     kafka = kafka_connection(settings)
     assert kafka
     # The app factory connects on_delivered to its produce-latency histogram.
-    spool = Spool(Path(settings.spool_dir)) if settings.spool_dir else None
+    spool = spool_of(settings)
     return KafkaPublisher(
         kafka,
         settings.topic,
@@ -151,9 +157,9 @@ def memory_transport(settings: Settings) -> tuple[MemoryLog, Spool | None]:
     beacons a killed process had accepted and not written, at their own offsets (their
     sequence numbers), under a topic named by the spool, so the pipeline's intents and
     deduplication tokens from before the kill still match (exactly once)."""
-    if not settings.spool_dir:
+    spool = spool_of(settings)
+    if spool is None:
         return MemoryLog(settings.buffer_size), None
-    spool = Spool(Path(settings.spool_dir))
     spooled = spool.open()
     first = spooled[0][0] if spooled else spool.next_seq
     if [seq for seq, _, _ in spooled] != list(range(first, first + len(spooled))):

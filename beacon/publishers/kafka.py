@@ -96,6 +96,7 @@ class KafkaPublisher:
                 log.warning("delivering %d beacons spooled before a restart", len(spooled))
             now = time.monotonic()
             self._buffer.extendleft((k, v, now, seq) for seq, k, v in reversed(spooled))
+            self._spool.start_syncing()
         self._task = asyncio.create_task(self._deliver_forever(), name="kafka-publisher")
 
     async def stop(self) -> None:

@@ -17,7 +17,8 @@ class MemoryPublisher:
         self.spool = spool
 
     async def start(self) -> None:
-        pass
+        if self.spool is not None:  # opened by runtime.memory_transport
+            self.spool.start_syncing()
 
     async def stop(self) -> None:
         pass  # the pipeline drains the log when it stops

@@ -14,12 +14,19 @@ A beacon's frame is staged when it is taken, and the frames staged in one turn o
 event loop are written together by `flush`, before any of those beacons is answered:
 one write(2) a turn instead of one a beacon, 48.35 -> 45.85 µs a beacon under wrk
 (medians of twelve interleaved runs; docs/performance.md, eighth round). A write that
-fails (a full disk) is cut off, and all of its beacons are refused. Frames are never
-fsync'd: they survive the death of the process (the kernel holds them), not of the
-machine, as Kafka's own log does by default. A torn last frame ends its segment's
-reading. One process holds the folder at a time (an exclusive lock).
+fails (a full disk) is cut off, and all of its beacons are refused.
+
+A written frame survives the death of the process (the kernel holds it). To survive
+the machine's, it must reach the disk: every `sync_every_ms` a task writes the
+segments written since through (fdatasync, in a thread: one can take milliseconds,
+and the event loop must not wait for it), so a power loss takes at most that much of
+what Kafka did not have yet. Not before each answer: that would put a disk flush in
+every beacon's latency, where Kafka's own log, by default, flushes none. A torn or
+zeroed last frame ends its segment's reading. One process holds the folder at a time
+(an exclusive lock).
 """
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -64,10 +71,36 @@ def frames(data: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
         at = end
 
 
+def sync_to_disk(segments: list[Path], folder: Path | None) -> None:
+    """Write the segments' data through to the disk, and the folder's entries (new
+    segments' names) when `folder` is given. fdatasync acts on the file, not on the
+    descriptor, so a segment closed since is opened again for it."""
+    for path in segments:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # acknowledged and deleted meanwhile: nothing to keep
+        try:
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+    if folder is not None:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 class Spool:
-    def __init__(self, folder: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+    def __init__(
+        self, folder: Path, segment_bytes: int = SEGMENT_BYTES, sync_every_ms: int = 0
+    ) -> None:
         self.folder = folder
         self.segment_bytes = segment_bytes
+        self.sync_every_ms = sync_every_ms
+        """How often what was written goes through to the disk (0: when the kernel
+        writes it back, about 30 s by default)."""
         self.next_seq = 0
         self._acknowledged = 0
         self._segments: list[tuple[int, Path]] = []
@@ -75,6 +108,12 @@ class Spool:
         self._size = 0
         self._lock: int | None = None
         self._staged: list[bytes] = []
+        self._written = False
+        """The current segment was written since the last sync."""
+        self._unsynced: list[Path] = []
+        """Segments closed since the last sync, written and not synced."""
+        self._new_names = False
+        self._syncing: asyncio.Task[None] | None = None
         self.identity = ""
         """Names this folder's numbering: a folder made afresh numbers from 0 again."""
 
@@ -153,9 +192,42 @@ class Spool:
         self._acknowledged = upto
         self._drop_delivered_segments()
 
+    def start_syncing(self) -> None:
+        """Sync every `sync_every_ms`, in a task of the running loop, until close()."""
+        if self.sync_every_ms > 0 and self._syncing is None:
+            self._syncing = asyncio.create_task(self._sync_forever(), name="spool-sync")
+
+    async def _sync_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sync_every_ms / 1000)
+            segments, folder = self.unsynced()
+            if not segments and folder is None:
+                continue
+            try:
+                await asyncio.to_thread(sync_to_disk, segments, folder)
+            except OSError as error:
+                log.error("spool sync failed (%s): a power loss could take beacons", error)
+
+    def unsynced(self) -> tuple[list[Path], Path | None]:
+        """What the next sync must write through: the segments written since the last
+        one, and the folder when segments were created since (else None). They count
+        as synced from now: a sync that fails is logged, not tried again (after a
+        failed fdatasync the kernel no longer holds the pages as unwritten)."""
+        segments = self._unsynced
+        if self._written:
+            segments.append(self._segments[-1][1])
+        folder = self.folder if self._new_names else None
+        self._unsynced, self._written, self._new_names = [], False, False
+        return segments, folder
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.flush()  # beacons taken but not answered yet: better kept than not
+        if self._syncing is not None:
+            self._syncing.cancel()
+            self._syncing = None
+            with contextlib.suppress(OSError):
+                sync_to_disk(*self.unsynced())
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -173,6 +245,7 @@ class Spool:
             self._cut_off_partial_write()
             raise OSError(f"spool: {written} of {len(frames)} bytes written (disk full?)")
         self._size += written
+        self._written = True
 
     def _cut_off_partial_write(self) -> None:
         """Remove whatever part of a failed write got in: a turn's frames are written
@@ -187,12 +260,16 @@ class Spool:
     def _new_segment(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
+            if self._written:
+                self._unsynced.append(self._segments[-1][1])
+                self._written = False
         # Named by first sequence number, then creation time: a new segment can start at
         # the number an empty or torn one started at, and must sort after it.
         path = self.folder / f"{self.next_seq:020d}-{time.time_ns():020d}.seg"
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._size = os.fstat(self._fd).st_size
         self._segments.append((self.next_seq, path))
+        self._new_names = True
 
     def _drop_delivered_segments(self) -> None:
         while len(self._segments) > 1 and self._segments[1][0] <= self._acknowledged:

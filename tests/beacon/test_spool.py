@@ -1,6 +1,9 @@
 """The collector's spool: what was not acknowledged comes back after a restart, what
-was acknowledged does not, what could not be written is refused, and one process holds
-a folder at a time."""
+was acknowledged does not, what could not be written is refused, what was written goes
+through to the disk every so often, and one process holds a folder at a time."""
+
+import asyncio
+import os
 
 import pytest
 
@@ -15,6 +18,26 @@ from tests.support import disk_full_after
 def reopened(folder, **options) -> tuple[Spool, list[tuple[int, bytes, bytes]]]:
     spool = Spool(folder, **options)
     return spool, spool.open()
+
+
+def fdatasyncs(monkeypatch) -> list[str]:
+    """The files fdatasync is called on, by path (each call still made)."""
+    synced: list[str] = []
+    real = os.fdatasync
+
+    def recorded(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", recorded)
+    return synced
+
+
+async def eventually(condition, timeout_s: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.01)
 
 
 def written(spool: Spool, key: bytes, value: bytes) -> int:
@@ -148,3 +171,60 @@ def test_the_in_process_log_takes_back_a_turn_its_spool_could_not_write(tmp_path
     publisher.settle()
     assert [m.value for m in log.read(10)] == [b"accepted", b"accepted later"]
     spool.close()
+
+
+def test_a_sync_writes_through_the_segments_written_since_the_last_and_new_names(tmp_path):
+    spool, _ = reopened(tmp_path, segment_bytes=200)
+    assert spool.unsynced() == ([], tmp_path)  # opening created a segment: its name
+    assert spool.unsynced() == ([], None)  # nothing since
+    written(spool, b"k", b"x" * 100)
+    (first,) = tmp_path.glob("*.seg")
+    assert spool.unsynced() == ([first], None)
+    written(spool, b"k", b"x" * 100)  # the segment is full: the next one starts
+    (second,) = set(tmp_path.glob("*.seg")) - {first}
+    assert spool.unsynced() == ([first], tmp_path)  # the new one holds nothing yet
+    written(spool, b"k", b"x" * 100)
+    assert spool.unsynced() == ([second], None)
+    spool.close()
+
+
+async def test_written_beacons_go_through_to_the_disk_in_the_background_and_at_close(
+    tmp_path, monkeypatch
+):
+    synced = fdatasyncs(monkeypatch)
+    spool, _ = reopened(tmp_path, sync_every_ms=20)
+    spool.start_syncing()
+    written(spool, b"k", b"first")
+    (segment,) = (str(path) for path in tmp_path.glob("*.seg"))
+    await eventually(lambda: segment in synced)
+    written(spool, b"k", b"last")  # the sync after it has not come yet
+    spool.close()
+    assert synced.count(segment) == 2
+
+
+async def test_a_publishers_spool_is_synced_while_the_broker_is_out_of_reach(tmp_path, monkeypatch):
+    synced = fdatasyncs(monkeypatch)
+    publisher = KafkaPublisher(
+        "127.0.0.1:9",
+        "topic",
+        capacity=10,
+        drain_timeout_s=0.1,
+        spool=Spool(tmp_path, sync_every_ms=20),
+    )
+    await publisher.start()
+    try:
+        publisher.publish(b"k", b"held")
+        publisher.settle()
+        (segment,) = (str(path) for path in tmp_path.glob("*.seg"))
+        await eventually(lambda: segment in synced)
+    finally:
+        await publisher.stop()
+
+
+def test_without_an_interval_nothing_is_synced(tmp_path, monkeypatch):
+    synced = fdatasyncs(monkeypatch)
+    spool, _ = reopened(tmp_path)
+    spool.start_syncing()  # no interval: no task (and no running loop needed)
+    written(spool, b"k", b"v")
+    spool.close()
+    assert synced == []
