@@ -27,6 +27,19 @@ from beacon.sites import Site, SiteRegistry
 from pipeline.recent import RecentKeys
 
 MAX_REPORTED_ERRORS = 5
+SHAPE_REASONS = {
+    "json_invalid": "not_json",
+    "string_too_long": "string_too_long",
+    "too_long": "too_many_items",
+    "greater_than": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "finite_number": "out_of_range",
+}
+"""The typed reason of a beacon the contract refuses, by pydantic's type of its first
+error, so that /metrics tells a snippet sending absurd timings or too many errors
+from a client sending garbage; any other shape error is `invalid_beacon`."""
 
 
 class Rejected(Exception):
@@ -75,19 +88,22 @@ def parse(body: bytes) -> WireBeacon:
         pass
     except ValueError as error:  # malformed, or bytes that are not UTF-8
         not_json = error
+    reason = "invalid_beacon"
     try:
         beacon = Beacon.model_validate_json(body)
         if not_json is None:
             return msgspec.convert(beacon.model_dump(by_alias=True), WireBeacon)
-        details = [{"loc": "", "msg": f"Invalid JSON: {not_json}"}]
+        reason, details = "not_json", [{"loc": "", "msg": f"Invalid JSON: {not_json}"}]
     except ValidationError as error:
+        errors = error.errors(include_url=False, include_input=False)
+        reason = SHAPE_REASONS.get(errors[0]["type"], reason)
         details = [
             {"loc": ".".join(str(part) for part in e["loc"]), "msg": e["msg"]}
-            for e in error.errors(include_url=False, include_input=False)[:MAX_REPORTED_ERRORS]
+            for e in errors[:MAX_REPORTED_ERRORS]
         ]
     except msgspec.ValidationError as error:  # a test proves the two never disagree so
         details = [{"loc": "", "msg": str(error)}]
-    raise Rejected(400, "invalid_beacon", details)
+    raise Rejected(400, reason, details)
 
 
 def check_site(beacon: WireBeacon, sites: SiteRegistry) -> Site:

@@ -64,7 +64,10 @@ def openapi(bucky_root: str) -> dict:
                     },
                     "responses": {
                         "204": {"description": "accepted (or sampled out)"},
-                        "400": _error("not a valid beacon; detail lists the fields"),
+                        "400": _error(
+                            "not a valid beacon (not_json, out_of_range, string_too_long, "
+                            "too_many_items or invalid_beacon); detail lists the fields"
+                        ),
                         "403": _error("unknown site, or origin not allowed for it"),
                         "408": _error("the body did not arrive in time"),
                         "409": _error("this beacon (id and seq) was already received"),

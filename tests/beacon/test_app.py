@@ -94,11 +94,33 @@ def test_invalid_beacons_are_400_with_a_reason(collector):
     assert len(log) == 0
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"\xff\xff", b"[1,2]", b'{"v":1}' * 3])
-def test_malformed_bodies_are_400(collector, body):
+def test_shape_errors_are_counted_by_typed_reason(collector):
+    client, log = collector
+    error = {"m": "TypeError: x", "s": "https://shop.example/app.js", "l": 1, "c": 2}
+    post(client, json.dumps(make_beacon("shop", fcp=9999999999999)))
+    post(client, json.dumps(make_beacon("shop", err=[error] * 11)))
+    post(client, json.dumps(make_beacon("shop", route="/" * 257)))
+    post(client, b"{")
+    metrics = client.get("/metrics").text
+    for reason in ("out_of_range", "too_many_items", "string_too_long", "not_json"):
+        assert f'rum_beacons_dropped_total{{reason="{reason}"}} 1.0' in metrics
+    assert len(log) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "not_json"),
+        (b"{", "not_json"),
+        (b"\xff\xff", "not_json"),
+        (b'{"v":1}' * 3, "not_json"),
+        (b"[1,2]", "invalid_beacon"),
+    ],
+)
+def test_malformed_bodies_are_400(collector, body, reason):
     client, _ = collector
     response = post(client, body)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_beacon"
+    assert response.status_code == 400 and response.json()["error"] == reason
 
 
 def test_bodies_over_the_limit_are_413_whether_declared_or_streamed(collector):
@@ -255,7 +277,7 @@ async def test_beacons_arriving_together_are_ingested_together_and_answered_each
             )
         )
     assert [r.status_code for r in responses] == [204, 400, 403, 204, 204, 503]
-    assert [r.json()["error"] for r in responses[1:3]] == ["invalid_beacon", "unknown_site"]
+    assert [r.json()["error"] for r in responses[1:3]] == ["not_json", "unknown_site"]
     stored = [orjson.loads(m.value)["page_view_id"] for m in log.read(10)]
     assert stored == [b["id"] for b in good]
 

@@ -120,8 +120,40 @@ def test_a_site_can_opt_in_to_keeping_query_strings():
 
 def test_shape_errors_are_400_with_their_locations():
     error = rejection(make_beacon("shop", fcp=-1))
-    assert (error.status, error.reason) == (400, "invalid_beacon")
+    assert (error.status, error.reason) == (400, "out_of_range")
     assert error.detail == [{"loc": "fcp", "msg": "Input should be greater than or equal to 0"}]
+
+
+JS_ERROR = {"m": "TypeError: x", "s": "https://shop.example/app.js", "l": 1, "c": 2}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"fcp": -1}, "out_of_range"),
+        ({"fcp": 9999999999999}, "out_of_range"),  # absurd, as real clients send
+        ({"nav": {"loadEventEnd": 1e308}}, "out_of_range"),
+        ({"err": [JS_ERROR | {"m": "x" * 513}]}, "string_too_long"),
+        ({"route": "/" * 257}, "string_too_long"),
+        ({"err": [JS_ERROR] * 11}, "too_many_items"),
+        ({"timings": {f"t{i}": 1.0 for i in range(21)}}, "too_many_items"),
+        ({"fcp": "fast"}, "invalid_beacon"),
+        ({"surprise": 1}, "invalid_beacon"),
+    ],
+)
+def test_each_shape_error_has_its_typed_reason(overrides, reason):
+    beacon = make_beacon("shop")
+    for name, value in overrides.items():
+        beacon[name] = beacon[name] | value if name == "nav" else value
+    error = rejection(beacon)
+    assert (error.status, error.reason) == (400, reason)
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"\xff\xff", b'{"v": 1,}'])
+def test_a_body_that_is_not_json_is_refused_as_such(body):
+    with pytest.raises(Rejected) as caught:
+        ingest(Received(body, "https://shop.example", int(time.time() * 1000)), SITES)
+    assert (caught.value.status, caught.value.reason) == (400, "not_json")
 
 
 def test_a_body_that_is_not_json_is_refused_even_where_no_field_reads_it():
@@ -131,7 +163,7 @@ def test_a_body_that_is_not_json_is_refused_even_where_no_field_reads_it():
     assert "Infinity" in body
     with pytest.raises(Rejected) as caught:
         ingest(Received(body.encode(), "https://shop.example", int(time.time() * 1000)), SITES)
-    assert (caught.value.status, caught.value.reason) == (400, "invalid_beacon")
+    assert (caught.value.status, caught.value.reason) == (400, "not_json")
     assert caught.value.detail[0]["msg"].startswith("Invalid JSON")
 
 
