@@ -46,8 +46,9 @@ class Settings:
     off, and a killed process then loses the beacons it held."""
     spool_sync_ms: int = 1000
     """How often the spool is written through to the disk (fdatasync, off the event
-    loop): the most of the beacons answered 204 and not yet in Kafka that a power loss
-    can take. 0 leaves it to the kernel's writeback (about 30 s)."""
+    loop) while beacons wait longer than that for Kafka: a power loss takes at most two
+    intervals' beacons of those Kafka did not have. 0 leaves it to the kernel's
+    writeback (about 30 s)."""
     drain_timeout_s: int = 25
     """On SIGTERM, how long the collector waits for Kafka to take the beacons it holds;
     what is left stays in the spool for the next start. Keep it under the grace period

@@ -17,13 +17,17 @@ one write(2) a turn instead of one a beacon, 48.35 -> 45.85 µs a beacon under w
 fails (a full disk) is cut off, and all of its beacons are refused.
 
 A written frame survives the death of the process (the kernel holds it). To survive
-the machine's, it must reach the disk: every `sync_every_ms` a task writes the
-segments written since through (fdatasync, in a thread: one can take milliseconds,
-and the event loop must not wait for it), so a power loss takes at most that much of
-what Kafka did not have yet. Not before each answer: that would put a disk flush in
-every beacon's latency, where Kafka's own log, by default, flushes none. A torn or
-zeroed last frame ends its segment's reading. One process holds the folder at a time
-(an exclusive lock).
+the machine's, it must reach the disk. Every `sync_every_ms`, when a beacon has
+waited that long for Kafka's acknowledgement (a broker slow or out of reach), a task
+writes the segments written since the last sync through (fdatasync, in a thread: one
+can take milliseconds, and the event loop must not wait), so a power loss takes at
+most two intervals' beacons of those Kafka did not have. While Kafka keeps up nothing
+is synced: its beacons are acknowledged within milliseconds and their segments
+deleted, mostly before the kernel would write them at all, and syncing them would
+write every beacon to the disk for nothing. Not before each answer either: that would
+put a disk flush in every beacon's latency, where Kafka's own log, by default, flushes
+none. A torn or zeroed last frame ends its segment's reading. One process holds the
+folder at a time (an exclusive lock).
 """
 
 import asyncio
@@ -193,20 +197,21 @@ class Spool:
         self._drop_delivered_segments()
 
     def start_syncing(self) -> None:
-        """Sync every `sync_every_ms`, in a task of the running loop, until close()."""
+        """Every `sync_every_ms` until close(), in a task of the running loop: a sync
+        when a beacon has waited that long for its acknowledgement."""
         if self.sync_every_ms > 0 and self._syncing is None:
             self._syncing = asyncio.create_task(self._sync_forever(), name="spool-sync")
 
     async def _sync_forever(self) -> None:
+        waiting_from = self.next_seq  # numbered below this: written an interval ago
         while True:
             await asyncio.sleep(self.sync_every_ms / 1000)
-            segments, folder = self.unsynced()
-            if not segments and folder is None:
-                continue
-            try:
-                await asyncio.to_thread(sync_to_disk, segments, folder)
-            except OSError as error:
-                log.error("spool sync failed (%s): a power loss could take beacons", error)
+            if self._acknowledged < waiting_from:
+                try:
+                    await asyncio.to_thread(sync_to_disk, *self.unsynced())
+                except OSError as error:
+                    log.error("spool sync failed (%s): a power loss could take beacons", error)
+            waiting_from = self.next_seq
 
     def unsynced(self) -> tuple[list[Path], Path | None]:
         """What the next sync must write through: the segments written since the last
@@ -226,8 +231,9 @@ class Spool:
         if self._syncing is not None:
             self._syncing.cancel()
             self._syncing = None
-            with contextlib.suppress(OSError):
-                sync_to_disk(*self.unsynced())
+            if self._acknowledged < self.next_seq:  # left for the next start
+                with contextlib.suppress(OSError):
+                    sync_to_disk(*self.unsynced())
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1

@@ -221,6 +221,19 @@ async def test_a_publishers_spool_is_synced_while_the_broker_is_out_of_reach(tmp
         await publisher.stop()
 
 
+async def test_nothing_is_synced_while_kafka_acknowledges_in_time(tmp_path, monkeypatch):
+    # Syncing beacons Kafka already has would write every beacon to the disk for
+    # nothing: their segments are deleted, mostly before the kernel writes them back.
+    synced = fdatasyncs(monkeypatch)
+    spool, _ = reopened(tmp_path, sync_every_ms=20)
+    spool.start_syncing()
+    for _ in range(10):
+        spool.acknowledge(written(spool, b"k", b"v") + 1)
+        await asyncio.sleep(0.01)
+    spool.close()
+    assert synced == []
+
+
 def test_without_an_interval_nothing_is_synced(tmp_path, monkeypatch):
     synced = fdatasyncs(monkeypatch)
     spool, _ = reopened(tmp_path)
