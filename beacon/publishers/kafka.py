@@ -135,7 +135,8 @@ class KafkaPublisher:
 
     @property
     def ready(self) -> bool:
-        return self._connected and not self._stopping and self.has_room
+        spool_ok = self._spool is None or self._spool.healthy
+        return self._connected and not self._stopping and self.has_room and spool_ok
 
     @property
     def depth(self) -> int:

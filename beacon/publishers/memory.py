@@ -41,7 +41,7 @@ class MemoryPublisher:
 
     @property
     def ready(self) -> bool:
-        return self.has_room
+        return self.has_room and (self.spool is None or self.spool.healthy)
 
     @property
     def depth(self) -> int:

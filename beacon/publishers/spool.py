@@ -50,6 +50,9 @@ FRAME = struct.Struct(">BQII")
 """kind, sequence number, key length, value length."""
 SEGMENT_BYTES = 64 * 1024 * 1024
 MAX_PART = 16 * 1024 * 1024
+UNHEALTHY_AFTER_FAILURE_S = 5.0
+"""How long a spool whose write failed says so (Spool.healthy): a load balancer asking
+/readyz sends beacons elsewhere meanwhile; then the next beacons try the disk again."""
 """No key or value is longer: a header claiming more is damage, not a frame."""
 
 Spooled = tuple[int, bytes, bytes]
@@ -118,6 +121,7 @@ class Spool:
         """Segments closed since the last sync, written and not synced."""
         self._new_names = False
         self._syncing: asyncio.Task[None] | None = None
+        self._failed_at = -UNHEALTHY_AFTER_FAILURE_S
         self.identity = ""
         """Names this folder's numbering: a folder made afresh numbers from 0 again."""
 
@@ -182,8 +186,14 @@ class Spool:
             self.flush()
         except OSError as error:
             log.error("spool write failed (%s): refusing beacons until it works", error)
+            self._failed_at = time.monotonic()
             take_back(staged)
             raise Backpressure from None
+
+    @property
+    def healthy(self) -> bool:
+        """No write failed in the last UNHEALTHY_AFTER_FAILURE_S (a full disk, say)."""
+        return time.monotonic() - self._failed_at >= UNHEALTHY_AFTER_FAILURE_S
 
     def acknowledge(self, upto: int) -> None:
         """Every beacon before sequence number `upto` is in Kafka."""

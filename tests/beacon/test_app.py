@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from beacon.app import create_app
+from beacon.publishers import spool as spool_module
 from beacon.publishers.memory import MemoryPublisher
 from beacon.publishers.spool import Spool
 from beacon.settings import Settings
@@ -282,7 +284,10 @@ async def test_beacons_arriving_together_are_ingested_together_and_answered_each
     assert stored == [b["id"] for b in good]
 
 
-def test_a_beacon_refused_because_its_spool_write_failed_is_taken_when_retried(tmp_path):
+def test_a_beacon_refused_because_its_spool_write_failed_is_taken_when_retried(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(spool_module, "UNHEALTHY_AFTER_FAILURE_S", 0.3)
     snippet = tmp_path / "rum.js"
     snippet.write_text("/* snippet */")
     spool = Spool(tmp_path / "spool")
@@ -295,10 +300,16 @@ def test_a_beacon_refused_because_its_spool_write_failed_is_taken_when_retried(t
     with TestClient(app) as client:
         assert post(client, json.dumps(make_beacon("shop"))).status_code == 204
         (segment,) = (tmp_path / "spool").glob("*.seg")
+        assert client.get("/readyz").status_code == 200
         with disk_full_after(segment.stat().st_size + 10):
             refused = post(client, retried)
         assert refused.status_code == 503 and refused.headers["retry-after"]
+        # Unready for a while, so that a load balancer sends beacons to a collector
+        # that can keep them; beacons that still come try the disk again.
+        assert client.get("/readyz").status_code == 503
         assert post(client, retried).status_code == 204  # not a duplicate: never taken
+        time.sleep(0.3)
+        assert client.get("/readyz").status_code == 200
         assert post(client, retried).status_code == 409  # now it is
     assert len(log.read(10)) == 2
     spool.close()

@@ -144,8 +144,10 @@ def test_a_publisher_whose_spool_cannot_write_refuses_the_turn_and_holds_none_of
     (segment,) = tmp_path.glob("*.seg")
     publisher.publish(b"k", b"refused")
     publisher.publish(b"k", b"refused too")
+    assert spool.healthy
     with disk_full_after(segment.stat().st_size + 10), pytest.raises(Backpressure):
         publisher.settle()
+    assert not spool.healthy  # the publisher is not ready meanwhile
     assert publisher.depth == 1
     publisher.publish(b"k", b"accepted later")
     publisher.settle()
@@ -164,8 +166,10 @@ def test_the_in_process_log_takes_back_a_turn_its_spool_could_not_write(tmp_path
     publisher.settle()
     (segment,) = tmp_path.glob("*.seg")
     publisher.publish(b"k", b"refused")
+    assert publisher.ready
     with disk_full_after(segment.stat().st_size + 10), pytest.raises(Backpressure):
         publisher.settle()
+    assert not publisher.ready
     assert len(log) == 1 and log.next_offset == spool.next_seq == 1  # still in step
     publisher.publish(b"k", b"accepted later")
     publisher.settle()
