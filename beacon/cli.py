@@ -27,7 +27,7 @@ from beacon.runtime import (
     publisher_and_pipeline,
 )
 from beacon.settings import Settings
-from beacon.sites import SiteFile
+from beacon.sites import InvalidSiteFile, SiteFile
 from pipeline.gc_thresholds import use_thresholds_for
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
 from pipeline.replay import replay, summarise
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
         use_thresholds_for(args.command)  # long-running roles; see pipeline/gc_thresholds.py
     try:
         run_command(args, settings)
-    except (StoreInUse, StatusPortUnavailable) as error:
+    except (StoreInUse, StatusPortUnavailable, InvalidSiteFile) as error:
         parser.exit(1, f"rum: {error}\n")
 
 

@@ -1,6 +1,7 @@
 """The site registry: which sites may send beacons, from which origins, and how.
 
-Read from a TOML file and re-read when the file changes (no restart):
+Read from a TOML file, strictly (a wrong type or an unknown key is refused by name),
+and re-read when the file changes (no restart):
 
     [sites.shop]
     origins = ["https://shop.example"]   # "*" allows any origin
@@ -19,6 +20,9 @@ import tomllib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from beacon.routes import RouteRule
 
@@ -65,25 +69,64 @@ class SiteRegistry:
 
     @classmethod
     def from_toml(cls, text: str) -> "SiteRegistry":
-        table = tomllib.loads(text).get("sites", {})
-        return cls([_site(key, conf) for key, conf in table.items()])
+        """The registry a sites file describes; ValueError naming every setting that is
+        wrong (TOML errors included)."""
+        try:
+            conf = _RegistryConf.model_validate(tomllib.loads(text))
+        except ValidationError as error:
+            raise ValueError(
+                "; ".join(
+                    f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
+                    for e in error.errors(include_url=False)
+                )
+            ) from None
+        return cls([site.site(key) for key, site in conf.sites.items()])
 
 
-def _site(key: str, conf: dict) -> Site:
-    rate = float(conf.get("sample_rate", 1.0))
-    if not 0 <= rate <= 1:
-        raise ValueError(f"site {key}: sample_rate must be between 0 and 1")
-    return Site(
-        key=key,
-        origins=frozenset(conf.get("origins", [])),
-        keep_query=bool(conf.get("keep_query", False)),
-        sample_rate=rate,
-        count_bots=bool(conf.get("count_bots", False)),
-        routes=tuple(
-            RouteRule(re.compile(rule["pattern"]), str(rule["name"])[:256])
-            for rule in conf.get("routes", [])
-        ),
-    )
+class _Conf(BaseModel):
+    # Strict, and unknown keys refused: `keep_query = "false"` must not keep query
+    # strings, and a misspelt key must not be ignored.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _RouteConf(_Conf):
+    pattern: str
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return pattern
+
+
+class _SiteConf(_Conf):
+    origins: list[str] = []
+    keep_query: bool = False
+    sample_rate: Annotated[float, Field(ge=0, le=1)] = 1.0
+    count_bots: bool = False
+    routes: list[_RouteConf] = []
+
+    def site(self, key: str) -> Site:
+        return Site(
+            key=key,
+            origins=frozenset(self.origins),
+            keep_query=self.keep_query,
+            sample_rate=self.sample_rate,
+            count_bots=self.count_bots,
+            routes=tuple(RouteRule(re.compile(r.pattern), r.name) for r in self.routes),
+        )
+
+
+class _RegistryConf(_Conf):
+    sites: dict[str, _SiteConf] = {}
+
+
+class InvalidSiteFile(ValueError):
+    """The sites file cannot be read or is wrong, at start: the process cannot serve."""
 
 
 class SiteFile:
@@ -96,7 +139,10 @@ class SiteFile:
         self.current = SiteRegistry(
             [Site(key="demo", origins=frozenset({default_origin}), count_bots=True)]
         )
-        self.refresh()
+        try:
+            self.refresh()
+        except (OSError, ValueError) as error:
+            raise InvalidSiteFile(f"site registry {path}: {error}") from None
 
     def refresh(self) -> bool:
         if not self.path:
@@ -106,7 +152,7 @@ class SiteFile:
             return False
         try:
             registry = SiteRegistry.from_toml(Path(self.path).read_text())
-        except (ValueError, KeyError, re.error, tomllib.TOMLDecodeError) as error:
+        except ValueError as error:  # TOMLDecodeError is one
             if self._mtime is None:
                 raise
             log.error("site registry %s not reloaded: %s", self.path, error)

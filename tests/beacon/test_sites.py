@@ -1,10 +1,12 @@
-"""The site registry: read from TOML, re-read when the file changes."""
+"""The site registry: read from TOML, strictly, and re-read when the file changes."""
 
 import os
+import subprocess
 
 import pytest
 
-from beacon.sites import SiteFile, SiteRegistry
+from beacon.sites import InvalidSiteFile, SiteFile, SiteRegistry
+from tests.support import ROOT
 
 TOML = """
 [sites.shop]
@@ -37,6 +39,52 @@ def test_a_bad_sample_rate_is_refused():
         SiteRegistry.from_toml("[sites.x]\norigins = []\nsample_rate = 2\n")
 
 
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ('[sites.x]\norigins = "https://x.example"', "sites.x.origins"),
+        # A string, however it reads, is not a boolean: "false" must not keep queries.
+        ('[sites.x]\norigins = []\nkeep_query = "false"', "sites.x.keep_query"),
+        ("[sites.x]\norigins = []\ncount_bots = 1", "sites.x.count_bots"),
+        ("[sites.x]\norigins = []\nkeep_querry = true", "sites.x.keep_querry"),  # misspelt
+        ('[site.x]\norigins = ["*"]', "site"),  # misspelt: not zero sites, silently
+        ('[sites.x]\norigins = []\nroutes = "/p"', "sites.x.routes"),
+        ('[sites.x]\n[[sites.x.routes]]\npattern = "(unclosed"\nname = "/p"', "pattern"),
+        ('[sites.x]\n[[sites.x.routes]]\npattern = "^/p$"', "sites.x.routes.0.name"),
+        ('[sites.x]\n[[sites.x.routes]]\npattern = "^/p$"\nname = ""', "sites.x.routes.0.name"),
+    ],
+)
+def test_each_wrong_setting_is_refused_by_name(toml, named):
+    with pytest.raises(ValueError, match=named.replace(".", r"\.")):
+        SiteRegistry.from_toml(toml)
+
+
+def test_a_wrong_file_at_start_is_one_clear_line_not_a_traceback(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text('[sites.shop]\norigins = ["*"]\nsample_rate = "half"\n')
+    with pytest.raises(InvalidSiteFile, match=r"sites\.shop\.sample_rate"):
+        SiteFile(str(path), "http://unused")
+    result = subprocess.run(
+        [".venv/bin/rum", "collector"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "RUM_TRANSPORT": "kafka://127.0.0.1:9",
+            "RUM_SITES_FILE": str(path),
+            "RUM_SPOOL_DIR": str(tmp_path / "spool"),
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert (
+        last_line
+        == f"rum: site registry {path}: sites.shop.sample_rate: Input should be a valid number"
+    )
+
+
 def test_the_file_is_reread_when_it_changes_and_a_broken_edit_keeps_the_last_good(tmp_path):
     path = tmp_path / "sites.toml"
     path.write_text(TOML)
@@ -50,6 +98,10 @@ def test_the_file_is_reread_when_it_changes_and_a_broken_edit_keeps_the_last_goo
 
     path.write_text("[sites.broken\n")
     os.utime(path, (2, 2))
+    assert sites.refresh() is False and sites.current.get("blog")
+
+    path.write_text('[sites.blog]\norigins = "*"\n')  # the wrong type, not the wrong syntax
+    os.utime(path, (3, 3))
     assert sites.refresh() is False and sites.current.get("blog")
 
 
