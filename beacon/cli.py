@@ -191,13 +191,13 @@ def main(argv: list[str] | None = None) -> None:
     sample.add_argument("--hours", type=int, default=7 * 24)
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env()
-    configure_logging(settings.log_format)
     try:
+        settings = Settings.from_env()
         check_transport(settings.transport)
         kafka_connection(settings)  # its TLS and SASL settings are checked here, at start
     except ValueError as error:
         parser.error(str(error))
+    configure_logging(settings.log_format)
     if args.command in ("collector", "pipeline", "dead-letters") and settings.transport == MEMORY:
         parser.error(
             f"`rum {args.command}` needs RUM_TRANSPORT=kafka://...; "

@@ -6,6 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+MAY_BE_ZERO = frozenset(
+    {"port", "pipeline_port", "spool_sync_ms", "drain_timeout_s", "batch_wait_ms"}
+    | {"snippet_max_age", "api_cache_s"}
+)
+"""The numbers that may be 0 (an ephemeral port, no sync, no wait, no caching); every
+other one is a size, a rate, a limit or a lifetime, which 0 or less would turn into a
+collector that refuses everything or a store that keeps nothing."""
+PORTS = ("port", "pipeline_port")
+LOG_FORMATS = ("json", "text")
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,18 @@ class Settings:
     """`json` (one object per line) or `text`."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Refuse what cannot work, naming the variable: at start, not at the first beacon."""
+        for name, spec in self.__dataclass_fields__.items():
+            value = getattr(self, name)
+            if spec.type is int and value < (least := 0 if name in MAY_BE_ZERO else 1):
+                raise ValueError(f"RUM_{name.upper()} must be at least {least}, not {value}")
+        for name in PORTS:
+            if getattr(self, name) > 65535:
+                raise ValueError(f"RUM_{name.upper()} must be a port (at most 65535)")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"RUM_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
@@ -104,5 +125,13 @@ class Settings:
             raw = environ.get(f"RUM_{name.upper()}")
             if raw is None or name == "extra":
                 continue
-            values[name] = int(raw) if spec.type is int else raw
+            if spec.type is int:
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    raise ValueError(
+                        f"RUM_{name.upper()} must be a whole number, not {raw!r}"
+                    ) from None
+            else:
+                values[name] = raw
         return cls(**values)

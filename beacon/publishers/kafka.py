@@ -103,10 +103,14 @@ class KafkaPublisher:
         self._stopping = True
         self._arrived.set()
         if self._task:
-            try:
-                await asyncio.wait_for(self._task, self.drain_timeout_s)
-            except TimeoutError:
+            if not self._buffer:  # nothing to drain: not even a broker to wait for
+                self._task.cancel()
+            done, _ = await asyncio.wait({self._task}, timeout=self.drain_timeout_s)
+            if not done:
+                self._task.cancel()
                 log.error("stopping with %d undelivered beacons", len(self._buffer))
+            elif not self._task.cancelled():
+                self._task.result()  # what delivery raised, if anything
         if self._producer:
             await self._producer.stop()
         if self._spool is not None:

@@ -51,6 +51,18 @@ async def test_an_unreachable_broker_fills_the_buffer_then_answers_backpressure(
         await publisher.stop()
 
 
+async def test_a_publisher_holding_nothing_stops_at_once_without_a_broker(caplog):
+    # Nothing to drain: neither the drain timeout (25 s by default) to wait out, nor
+    # beacons to call undelivered.
+    publisher = KafkaPublisher(f"127.0.0.1:{free_port()}", "never", capacity=3)
+    await publisher.start()
+    await asyncio.sleep(0.3)  # trying to connect
+    started = time.monotonic()
+    await publisher.stop()
+    assert time.monotonic() - started < 1.0
+    assert "undelivered" not in caplog.text
+
+
 def test_waiting_beacons_travel_packed_per_site_within_the_record_size():
     items = [(b"a", b"x" * 100_000, 0.0)] * 5 + [(b"b", b"small", 0.0)]
     records = pack(items)

@@ -1,0 +1,52 @@
+"""Settings: read from RUM_* variables once, and refused at start, by name, when they
+cannot work."""
+
+import subprocess
+
+import pytest
+
+from beacon.settings import Settings
+from tests.support import ROOT
+
+
+def test_the_defaults_and_the_zeros_that_mean_something_are_accepted():
+    Settings()
+    Settings.from_env({"RUM_PORT": "0", "RUM_SPOOL_SYNC_MS": "0", "RUM_API_CACHE_S": "0"})
+
+
+@pytest.mark.parametrize(
+    ("environ", "refusal"),
+    [
+        ({"RUM_PORT": "abc"}, "RUM_PORT must be a whole number, not 'abc'"),
+        ({"RUM_PORT": "70000"}, "RUM_PORT must be a port (at most 65535)"),
+        # A collector that refuses every beacon, or rate limits every one: not a setting.
+        ({"RUM_BUFFER_SIZE": "0"}, "RUM_BUFFER_SIZE must be at least 1, not 0"),
+        ({"RUM_RATE_PER_IP": "0"}, "RUM_RATE_PER_IP must be at least 1, not 0"),
+        ({"RUM_BATCH_ROWS": "-5"}, "RUM_BATCH_ROWS must be at least 1, not -5"),
+        ({"RUM_SPOOL_SYNC_MS": "-1"}, "RUM_SPOOL_SYNC_MS must be at least 0, not -1"),
+        ({"RUM_RAW_TTL_DAYS": "0"}, "RUM_RAW_TTL_DAYS must be at least 1, not 0"),
+        ({"RUM_LOG_FORMAT": "xml"}, "RUM_LOG_FORMAT must be one of json, text"),
+    ],
+)
+def test_what_cannot_work_is_refused_naming_the_variable(environ, refusal):
+    with pytest.raises(ValueError) as refused:
+        Settings.from_env(environ)
+    assert str(refused.value) == refusal
+
+
+def test_the_command_stops_at_start_with_that_reason(tmp_path):
+    result = subprocess.run(
+        [".venv/bin/rum", "collector"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "RUM_TRANSPORT": "kafka://127.0.0.1:9",
+            "RUM_BUFFER_SIZE": "0",
+            "RUM_SPOOL_DIR": str(tmp_path / "spool"),
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("error: RUM_BUFFER_SIZE must be at least 1, not 0")
