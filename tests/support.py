@@ -58,6 +58,18 @@ def api(url: str, answer: str, token: str = DASHBOARD_TOKEN, **params: object) -
     return response.json()
 
 
+def run_rum(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`rum ARGS` as an operator runs it, with only `env` set: its exit status and output."""
+    return subprocess.run(
+        [".venv/bin/rum", *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

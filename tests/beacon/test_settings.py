@@ -1,12 +1,10 @@
 """Settings: read from RUM_* variables once, and refused at start, by name, when they
 cannot work."""
 
-import subprocess
-
 import pytest
 
 from beacon.settings import Settings
-from tests.support import ROOT
+from tests.support import run_rum
 
 
 def test_the_defaults_and_the_zeros_that_mean_something_are_accepted():
@@ -35,18 +33,13 @@ def test_what_cannot_work_is_refused_naming_the_variable(environ, refusal):
 
 
 def test_the_command_stops_at_start_with_that_reason(tmp_path):
-    result = subprocess.run(
-        [".venv/bin/rum", "collector"],
+    result = run_rum(
+        "collector",
         env={
-            "PATH": "/usr/bin:/bin",
             "RUM_TRANSPORT": "kafka://127.0.0.1:9",
             "RUM_BUFFER_SIZE": "0",
             "RUM_SPOOL_DIR": str(tmp_path / "spool"),
         },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().endswith("error: RUM_BUFFER_SIZE must be at least 1, not 0")

@@ -1,12 +1,11 @@
 """The site registry: read from TOML, strictly, and re-read when the file changes."""
 
 import os
-import subprocess
 
 import pytest
 
 from beacon.sites import InvalidSiteFile, SiteFile, SiteRegistry
-from tests.support import ROOT
+from tests.support import run_rum
 
 TOML = """
 [sites.shop]
@@ -64,18 +63,13 @@ def test_a_wrong_file_at_start_is_one_clear_line_not_a_traceback(tmp_path):
     path.write_text('[sites.shop]\norigins = ["*"]\nsample_rate = "half"\n')
     with pytest.raises(InvalidSiteFile, match=r"sites\.shop\.sample_rate"):
         SiteFile(str(path), "http://unused")
-    result = subprocess.run(
-        [".venv/bin/rum", "collector"],
+    result = run_rum(
+        "collector",
         env={
-            "PATH": "/usr/bin:/bin",
             "RUM_TRANSPORT": "kafka://127.0.0.1:9",
             "RUM_SITES_FILE": str(path),
             "RUM_SPOOL_DIR": str(tmp_path / "spool"),
         },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     last_line = result.stderr.strip().splitlines()[-1]

@@ -1,10 +1,9 @@
 """Opening the embedded store: a folder another process holds is a clear error, which
 the CLI reports in one line instead of a traceback."""
 
-import subprocess
 import sys
 
-from tests.support import ROOT, spawned, wait_until
+from tests.support import run_rum, spawned, wait_until
 
 HOLDER = (
     "import sys, time; from pipeline.store import open_store; c = open_store(sys.argv[1]); "
@@ -16,14 +15,7 @@ def test_a_store_held_by_another_process_is_named_and_explained(tmp_path):
     store = f"chdb://{tmp_path / 'ch'}"
     with spawned([sys.executable, "-c", HOLDER, store], {}, tmp_path / "holder.log"):
         wait_until(lambda: "holding" in (tmp_path / "holder.log").read_text(), 30)
-        result = subprocess.run(
-            [".venv/bin/rum", "sample-data"],
-            env={"RUM_STORE": store, "PATH": "/usr/bin:/bin"},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_rum("sample-data", env={"RUM_STORE": store})
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("rum: ") and "in use by another process" in last_line
