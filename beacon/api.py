@@ -23,6 +23,7 @@ from beacon.collect import rejection
 from beacon.ingest import Rejected
 from pipeline import queries
 from pipeline.queries import DIMENSIONS, METRICS, SERVER_TIMING, Filters, Window
+from pipeline.store import StoreHandle
 
 log = logging.getLogger("rum.api")
 
@@ -145,9 +146,15 @@ ANSWERS: dict[str, Callable[[Client, Question], dict[str, object]]] = {
 
 class DataApi:
     def __init__(
-        self, store: Client | None, access: Access, cache_s: float, concurrency: int
+        self,
+        store: Client | Callable[[], Client] | None,
+        access: Access,
+        cache_s: float,
+        concurrency: int,
     ) -> None:
-        self.store = store
+        """`store`: a client, a function opening one at the first question (a server
+        down meanwhile is a 503, not a collector that cannot start), or None."""
+        self.store = None if store is None else StoreHandle(store)
         self.access = access
         self.cache = AnswerCache(cache_s)
         # The embedded engine takes one query at a time; a server takes more.
@@ -190,10 +197,11 @@ class DataApi:
         cached = self.cache.get(key) if key else None
         if cached is not None:
             return cached
-        assert self.store is not None
+        store = self.store
+        assert store is not None
         async with self._queries:
             try:
-                body = orjson.dumps(await asyncio.to_thread(ask, self.store))
+                body = orjson.dumps(await asyncio.to_thread(lambda: ask(store.client)))
             except ClickHouseError as error:
                 log.warning("dashboard query failed: %s", error)
                 raise Rejected(503, "store_unavailable") from None

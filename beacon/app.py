@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Protocol
 
 from clickhouse_connect.driver.client import Client
@@ -53,7 +53,7 @@ def create_app(
     *,
     publisher: Publisher,
     sites: SiteRegistry | SiteFile,
-    store: Client | None = None,
+    store: Client | Callable[[], Client] | None = None,
     services: Sequence[Service] = (),
     demo: bool = False,
     geo: CountryLookup | None = None,

@@ -95,8 +95,9 @@ def cmd_run(settings: Settings) -> None:
 
 
 def cmd_collector(settings: Settings) -> None:
-    # The embedded engine belongs to the pipeline process; only a server is shared.
-    store = open_store(settings.store) if settings.store.startswith("http") else None
+    # The embedded engine belongs to the pipeline process; only a server is shared,
+    # opened at the dashboard's first question: beacons do not wait for the store.
+    store = (lambda: open_store(settings.store)) if settings.store.startswith("http") else None
     sites = SiteFile(settings.sites_file, settings.base_url)
     app = create_app(
         settings,

@@ -23,6 +23,7 @@ from pipeline.records import (
     PageViewRecord,
     Record,
 )
+from pipeline.store import StoreHandle
 
 _INSERT_SETTINGS = {
     "deduplicate_blocks_in_dependent_materialized_views": 1,
@@ -39,17 +40,13 @@ class ClickHouseSink:
         """`store` is a client, or a function opening one: then the store is opened at
         the first write, and a store that cannot be opened yet (a server down, a chdb
         path locked by another process) is retried like any failed write."""
-        self._client = store if isinstance(store, Client) else None
-        self._connect = None if isinstance(store, Client) else store
+        self._store = StoreHandle(store)
         self.database = database
         self._contexts: dict[str, InsertContext] = {}
 
     @property
     def client(self) -> Client:
-        if self._client is None:
-            assert self._connect is not None
-            self._client = self._connect()
-        return self._client
+        return self._store.client
 
     def record_intent(self, topic: str, batch: Batch) -> None:
         self._insert(

@@ -1,5 +1,7 @@
 """Opening the ClickHouse store named by a DSN: the embedded engine or a server."""
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import clickhouse_connect
@@ -33,3 +35,25 @@ def open_store(dsn: str) -> Client:
     if dsn.startswith(("http://", "https://")):
         return clickhouse_connect.get_client(dsn=dsn, compress="lz4")
     raise ValueError(f"unsupported store {dsn!r}: use chdb:///path or http(s)://host:8123")
+
+
+class StoreHandle:
+    """A client, or a function opening one: then the store is opened at its first use,
+    and again at the next use after opening failed. A server down when a process
+    starts is then waited for (the pipeline retries its writes) or answered 503 (the
+    dashboard API), rather than stopping the process: a collector must take beacons
+    whether or not its dashboard's store is up."""
+
+    def __init__(self, store: Client | Callable[[], Client]) -> None:
+        self._open = store if callable(store) else None  # a client is not callable
+        self._client = None if callable(store) else store
+        self._lock = threading.Lock()  # the API asks from worker threads
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    assert self._open is not None
+                    self._client = self._open()
+        return self._client

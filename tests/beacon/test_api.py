@@ -1,8 +1,10 @@
 """The dashboards' JSON API: a question is validated before it reaches the store, every
 answer needs the token, answers are cached briefly, and a failing store is a 503."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from clickhouse_connect.driver.exceptions import OperationalError
 from starlette.testclient import TestClient
@@ -15,6 +17,7 @@ from beacon.settings import Settings
 from beacon.sites import SiteRegistry
 from pipeline.memory_log import MemoryLog
 from pipeline.sample_data import Shape, generate
+from tests.support import DASHBOARD_TOKEN, free_port, make_beacon, running
 
 TOKEN = "api-test-token"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -135,3 +138,29 @@ def test_a_failing_store_is_a_503_with_a_reason_not_a_500():
 def test_without_a_store_the_api_says_so(tmp_path):
     response = api_client(None).get("/api/v1/ratings?site=shop", headers=AUTH)
     assert response.status_code == 503 and response.json()["error"] == "store_not_configured"
+
+
+def test_a_collector_starts_and_takes_beacons_while_its_dashboards_store_is_down(
+    kafka, topic, tmp_path
+):
+    # The store serves the dashboard only: a server down when the collector starts
+    # is a 503 for the dashboard's questions, not a collector that cannot start.
+    (tmp_path / "sites.toml").write_text('[sites.shop]\norigins = ["*"]\n')
+    env = {
+        "RUM_TRANSPORT": f"kafka://{kafka}",
+        "RUM_TOPIC": topic,
+        "RUM_SITES_FILE": str(tmp_path / "sites.toml"),
+        "RUM_STORE": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+    }
+    with running([".venv/bin/rum", "collector"], env, tmp_path / "collector.log") as collector:
+        accepted = httpx.post(
+            f"{collector.url}/v1/beacon",
+            content=json.dumps(make_beacon("shop")),
+            headers={"content-type": "text/plain"},
+        )
+        assert accepted.status_code == 204
+        asked = httpx.get(
+            f"{collector.url}/api/v1/sites",
+            headers={"authorization": f"Bearer {DASHBOARD_TOKEN}"},
+        )
+        assert asked.status_code == 503 and asked.json()["error"] == "store_unavailable"
