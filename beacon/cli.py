@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
+from aiokafka.errors import KafkaConnectionError
+from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from beacon.app import create_app
 from beacon.auth import dashboard_token
@@ -32,7 +34,7 @@ from pipeline.gc_thresholds import use_thresholds_for
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
 from pipeline.replay import replay, summarise
 from pipeline.sample_data import Shape, generate
-from pipeline.store import StoreInUse, open_store
+from pipeline.store import StoreInUse, check_store, open_store
 from pipeline.topics import ensure_topics
 
 log = logging.getLogger("rum")
@@ -195,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = Settings.from_env()
         check_transport(settings.transport)
+        check_store(settings.store)
         kafka_connection(settings)  # its TLS and SASL settings are checked here, at start
     except ValueError as error:
         parser.error(str(error))
@@ -210,6 +213,13 @@ def main(argv: list[str] | None = None) -> None:
         run_command(args, settings)
     except (StoreInUse, StatusPortUnavailable, InvalidSiteFile) as error:
         parser.exit(1, f"rum: {error}\n")
+    # What a one-shot command (migrate, dead-letters, sample-data) or a start cannot do
+    # without the store or Kafka: one line, not a traceback. Long-running roles wait
+    # for them instead (the pipeline, the collector's publisher and dashboard).
+    except ClickHouseError as error:
+        parser.exit(1, f"rum: the store failed: {error}\n")
+    except KafkaConnectionError as error:
+        parser.exit(1, f"rum: Kafka cannot be reached: {error}\n")
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> None:

@@ -15,9 +15,16 @@ class StoreInUse(RuntimeError):
     """The embedded engine's folder is held by another process."""
 
 
+def check_store(dsn: str) -> None:
+    """ValueError unless the DSN names a store this can open (checked at start)."""
+    if not dsn.startswith((CHDB, "http://", "https://")):
+        raise ValueError(f"unsupported store {dsn!r}: use chdb:///path or http(s)://host:8123")
+
+
 def open_store(dsn: str) -> Client:
     """`chdb://PATH` opens the embedded engine (one process per path);
     `http(s)://user:pass@host:8123` a ClickHouse server."""
+    check_store(dsn)
     if dsn.startswith(CHDB):
         path = Path(dsn.removeprefix(CHDB)).expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
@@ -32,9 +39,7 @@ def open_store(dsn: str) -> Client:
                 "in one process at a time: stop `rum run` first)"
             ) from error
         return client
-    if dsn.startswith(("http://", "https://")):
-        return clickhouse_connect.get_client(dsn=dsn, compress="lz4")
-    raise ValueError(f"unsupported store {dsn!r}: use chdb:///path or http(s)://host:8123")
+    return clickhouse_connect.get_client(dsn=dsn, compress="lz4")
 
 
 class StoreHandle:

@@ -4,7 +4,7 @@ cannot work."""
 import pytest
 
 from beacon.settings import Settings
-from tests.support import run_rum
+from tests.support import free_port, run_rum
 
 
 def test_the_defaults_and_the_zeros_that_mean_something_are_accepted():
@@ -43,3 +43,28 @@ def test_the_command_stops_at_start_with_that_reason(tmp_path):
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().endswith("error: RUM_BUFFER_SIZE must be at least 1, not 0")
+
+
+def test_a_store_no_code_can_open_is_refused_at_start():
+    result = run_rum("migrate", env={"RUM_STORE": "bogus://x"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith(
+        "error: unsupported store 'bogus://x': use chdb:///path or http(s)://host:8123"
+    )
+
+
+def test_migrate_says_in_one_line_that_the_store_or_kafka_cannot_be_reached(tmp_path):
+    store_down = run_rum("migrate", env={"RUM_STORE": f"http://127.0.0.1:{free_port()}"})
+    kafka_down = run_rum(
+        "migrate",
+        env={
+            "RUM_STORE": f"chdb://{tmp_path / 'ch'}",
+            "RUM_TRANSPORT": f"kafka://127.0.0.1:{free_port()}",
+        },
+    )
+    for result, said in (
+        (store_down, "rum: the store failed: "),
+        (kafka_down, "rum: Kafka cannot be reached: "),
+    ):
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith(said)
