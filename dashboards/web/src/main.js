@@ -67,6 +67,15 @@ const actions = {
   },
 };
 
+// Every panel learns of an ended session at once: one navigation to the login, as a
+// second would abort the first.
+let signingIn = false;
+const signInAgain = () => {
+  if (signingIn) return;
+  signingIn = true;
+  location.assign('/dashboard/login');
+};
+
 const load = async () => {
   const mine = ++generation;
   const views = PANELS.map((p) => ({ spec: p, view: panel(p.name) }));
@@ -94,7 +103,7 @@ const load = async () => {
       spec.render(view.body, data, state, actions);
     } catch (error) {
       if (mine !== generation) return;
-      if (error.status === 401) location.assign('/dashboard/login');
+      if (error.status === 401) signInAgain();
       view.show('error', explain(error));
     }
   }));
@@ -106,7 +115,7 @@ const start = async () => {
   try {
     sites = (await get('sites')).sites;
   } catch (error) {
-    if (error.status === 401) return location.assign('/dashboard/login');
+    if (error.status === 401) return signInAgain();
     PANELS.forEach((p) => panel(p.name).show('error', explain(error)));
     return;
   }
