@@ -16,7 +16,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from beacon.app import create_app
 from beacon.auth import dashboard_token
 from beacon.collect import BeaconHotPath
-from beacon.geo import CountryLookup
+from beacon.geo import CountryLookup, GeoDatabaseUnreadable
 from beacon.http_lane import lane_protocol
 from beacon.logs import configure_logging
 from beacon.pipeline_status import StatusPortUnavailable, StatusServer, pipeline_status_app
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         use_thresholds_for(args.command)  # long-running roles; see pipeline/gc_thresholds.py
     try:
         run_command(args, settings)
-    except (StoreInUse, StatusPortUnavailable, InvalidSiteFile) as error:
+    except (StoreInUse, StatusPortUnavailable, InvalidSiteFile, GeoDatabaseUnreadable) as error:
         parser.exit(1, f"rum: {error}\n")
     # What a one-shot command (migrate, dead-letters, sample-data) or a start cannot do
     # without the store or Kafka: one line, not a traceback. Long-running roles wait

@@ -3,9 +3,16 @@
 import maxminddb
 
 
+class GeoDatabaseUnreadable(RuntimeError):
+    """The configured database cannot be opened: the process cannot start as asked."""
+
+
 class CountryLookup:
     def __init__(self, path: str) -> None:
-        self._reader = maxminddb.open_database(path)
+        try:
+            self._reader = maxminddb.open_database(path)
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
+            raise GeoDatabaseUnreadable(f"GeoIP database {path}: {error}") from None
 
     def country(self, address: str) -> str:
         try:

@@ -1,5 +1,6 @@
 """Settings, read from the environment once at start-up and passed in explicitly."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -112,6 +113,13 @@ class Settings:
                 raise ValueError(f"RUM_{name.upper()} must be a port (at most 65535)")
         if self.log_format not in LOG_FORMATS:
             raise ValueError(f"RUM_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if not self.bucky_path.startswith("/") or self.bucky_path.endswith("/"):
+            raise ValueError("RUM_BUCKY_PATH must start with / and not end with one, like /bucky")
+        for network in filter(None, (n.strip() for n in self.trusted_proxies.split(","))):
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"RUM_TRUSTED_PROXIES: {network!r} is not a network") from None
 
     @property
     def base_url(self) -> str:

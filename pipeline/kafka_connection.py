@@ -28,6 +28,11 @@ class KafkaConnection:
                 raise ValueError(f"Kafka SASL mechanism {self.sasl_mechanism!r}: use {MECHANISMS}")
             if not (self.username and self.password):
                 raise ValueError("Kafka SASL needs a username and a password")
+        if self.security_protocol.endswith("SSL") and self.ca_file:
+            try:
+                create_ssl_context(cafile=self.ca_file)
+            except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+                raise ValueError(f"Kafka CA file {self.ca_file!r}: {error}") from None
 
     def client_options(self) -> dict[str, object]:
         """Keyword arguments for aiokafka's producers, consumers and admin client."""

@@ -1,9 +1,10 @@
 """Country lookup from a real MaxMind-format database, written for the test."""
 
+import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from beacon.geo import CountryLookup
+from beacon.geo import CountryLookup, GeoDatabaseUnreadable
 
 
 def test_addresses_resolve_to_their_country_and_unknowns_to_nothing(tmp_path):
@@ -19,3 +20,12 @@ def test_addresses_resolve_to_their_country_and_unknowns_to_nothing(tmp_path):
         assert lookup.country("not an address") == ""
     finally:
         lookup.close()
+
+
+@pytest.mark.parametrize("content", [None, b"not a MaxMind database"])
+def test_a_database_that_cannot_be_read_is_one_clear_error(tmp_path, content):
+    path = tmp_path / "country.mmdb"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(GeoDatabaseUnreadable, match=f"GeoIP database {path}: "):
+        CountryLookup(str(path))

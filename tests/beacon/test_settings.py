@@ -24,6 +24,14 @@ def test_the_defaults_and_the_zeros_that_mean_something_are_accepted():
         ({"RUM_SPOOL_SYNC_MS": "-1"}, "RUM_SPOOL_SYNC_MS must be at least 0, not -1"),
         ({"RUM_RAW_TTL_DAYS": "0"}, "RUM_RAW_TTL_DAYS must be at least 1, not 0"),
         ({"RUM_LOG_FORMAT": "xml"}, "RUM_LOG_FORMAT must be one of json, text"),
+        (
+            {"RUM_BUCKY_PATH": "bucky"},
+            "RUM_BUCKY_PATH must start with / and not end with one, like /bucky",
+        ),
+        (
+            {"RUM_TRUSTED_PROXIES": "10.0.0.0/8, the-lb"},
+            "RUM_TRUSTED_PROXIES: 'the-lb' is not a network",
+        ),
     ],
 )
 def test_what_cannot_work_is_refused_naming_the_variable(environ, refusal):

@@ -40,3 +40,13 @@ def test_sasl_over_tls_carries_the_mechanism_and_the_credentials():
 def test_a_half_configured_connection_is_refused(fields, problem):
     with pytest.raises(ValueError, match=problem):
         KafkaConnection("k:9092", *fields)
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate"])
+def test_a_ca_file_that_cannot_be_read_is_refused_at_start(tmp_path, content):
+    # Found only when the first client connected, it killed the collector's publisher.
+    ca_file = tmp_path / "ca.pem"
+    if content is not None:
+        ca_file.write_text(content)
+    with pytest.raises(ValueError, match="Kafka CA file"):
+        KafkaConnection("k:9093", "SSL", ca_file=str(ca_file))
