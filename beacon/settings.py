@@ -1,15 +1,23 @@
 """Settings, read from the environment once at start-up and passed in explicitly."""
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from beacon.clients import parse_networks
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 MAY_BE_ZERO = frozenset(
-    {"port", "pipeline_port", "spool_sync_ms", "drain_timeout_s", "batch_wait_ms"}
-    | {"snippet_max_age", "api_cache_s"}
+    {
+        "port",
+        "pipeline_port",
+        "spool_sync_ms",
+        "drain_timeout_s",
+        "batch_wait_ms",
+        "snippet_max_age",
+        "api_cache_s",
+    }
 )
 """The numbers that may be 0 (an ephemeral port, no sync, no wait, no caching); every
 other one is a size, a rate, a limit or a lifetime, which 0 or less would turn into a
@@ -115,11 +123,10 @@ class Settings:
             raise ValueError(f"RUM_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
         if not self.bucky_path.startswith("/") or self.bucky_path.endswith("/"):
             raise ValueError("RUM_BUCKY_PATH must start with / and not end with one, like /bucky")
-        for network in filter(None, (n.strip() for n in self.trusted_proxies.split(","))):
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ValueError(f"RUM_TRUSTED_PROXIES: {network!r} is not a network") from None
+        try:
+            parse_networks(self.trusted_proxies)  # as the collector reads them
+        except ValueError as error:
+            raise ValueError(f"RUM_TRUSTED_PROXIES: {error}") from None
 
     @property
     def base_url(self) -> str:

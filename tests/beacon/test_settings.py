@@ -30,7 +30,7 @@ def test_the_defaults_and_the_zeros_that_mean_something_are_accepted():
         ),
         (
             {"RUM_TRUSTED_PROXIES": "10.0.0.0/8, the-lb"},
-            "RUM_TRUSTED_PROXIES: 'the-lb' is not a network",
+            "RUM_TRUSTED_PROXIES: 'the-lb' does not appear to be an IPv4 or IPv6 network",
         ),
     ],
 )
