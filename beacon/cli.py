@@ -32,7 +32,7 @@ from beacon.settings import Settings
 from beacon.sites import InvalidSiteFile, SiteFile
 from pipeline.gc_thresholds import use_thresholds_for
 from pipeline.migrate import apply_retention, migrate_down, migrate_up
-from pipeline.replay import replay, summarise
+from pipeline.replay import TopicMissing, replay, summarise
 from pipeline.sample_data import Shape, generate
 from pipeline.store import StoreInUse, check_store, open_store
 from pipeline.topics import ensure_topics
@@ -211,7 +211,13 @@ def main(argv: list[str] | None = None) -> None:
         use_thresholds_for(args.command)  # long-running roles; see pipeline/gc_thresholds.py
     try:
         run_command(args, settings)
-    except (StoreInUse, StatusPortUnavailable, InvalidSiteFile, GeoDatabaseUnreadable) as error:
+    except (
+        StoreInUse,
+        StatusPortUnavailable,
+        InvalidSiteFile,
+        GeoDatabaseUnreadable,
+        TopicMissing,
+    ) as error:
         parser.exit(1, f"rum: {error}\n")
     # What a one-shot command (migrate, dead-letters, sample-data) or a start cannot do
     # without the store or Kafka: one line, not a traceback. Long-running roles wait

@@ -130,6 +130,10 @@ async def _assign(
     return partitions
 
 
+class TopicMissing(RuntimeError):
+    """The topic does not exist (yet): `rum migrate` creates both."""
+
+
 async def _partitions(kafka: str | KafkaConnection, topic: str) -> list[int]:
     admin = AIOKafkaAdminClient(**connection(kafka).client_options(), client_id="rum-dead-letters")
     await admin.start()
@@ -137,7 +141,7 @@ async def _partitions(kafka: str | KafkaConnection, topic: str) -> list[int]:
         for _ in range(50):  # a topic just created has partitions without leaders a moment
             (described,) = await admin.describe_topics([topic])
             if described["error_code"] == UNKNOWN_TOPIC:
-                raise RuntimeError(f"topic {topic} does not exist")
+                raise TopicMissing(f"topic {topic} does not exist: `rum migrate` creates it")
             if described["error_code"] == 0 and described["partitions"]:
                 return sorted(p["partition"] for p in described["partitions"])
             await asyncio.sleep(0.1)

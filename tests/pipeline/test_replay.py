@@ -10,7 +10,7 @@ import uuid
 from aiokafka import AIOKafkaProducer
 
 from pipeline.replay import replay, summarise
-from tests.support import ROOT, count_rows, records_for, rollup_views, run_until_stored
+from tests.support import ROOT, count_rows, records_for, rollup_views, run_rum, run_until_stored
 
 
 async def dead_letter(kafka: str, topic: str, letters: list[tuple[bytes, str]]) -> None:
@@ -121,3 +121,13 @@ def test_the_command_summarises_and_replays(kafka, topic, site):
     replayed = rum("dead-letters", "--replay")
     assert replayed == f"replayed 1 dead letters from {topic}.dlq to {topic}\n"
     assert rum("dead-letters", "--replay").startswith("replayed 0 ")
+
+
+def test_a_missing_dead_letter_topic_is_one_line_that_says_what_makes_it(kafka):
+    missing = f"test.{uuid.uuid4().hex[:10]}.dlq"
+    env = {"RUM_TRANSPORT": f"kafka://{kafka}", "RUM_DEAD_LETTER_TOPIC": missing}
+    result = run_rum("dead-letters", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"rum: topic {missing} does not exist: `rum migrate` creates it"
+    )
