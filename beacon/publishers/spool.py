@@ -83,20 +83,18 @@ def sync_to_disk(segments: list[Path], folder: Path | None) -> None:
     segments' names) when `folder` is given. fdatasync acts on the file, not on the
     descriptor, so a segment closed since is opened again for it."""
     for path in segments:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            continue  # acknowledged and deleted meanwhile: nothing to keep
-        try:
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):  # acknowledged and deleted meanwhile
+            _sync(path, os.O_RDONLY, os.fdatasync)
     if folder is not None:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _sync(folder, os.O_RDONLY | os.O_DIRECTORY, os.fsync)
+
+
+def _sync(path: Path, flags: int, sync: Callable[[int], None]) -> None:
+    fd = os.open(path, flags)
+    try:
+        sync(fd)
+    finally:
+        os.close(fd)
 
 
 class Spool:
